@@ -1,0 +1,402 @@
+//! Exact money: amounts are [`Decimal`], parsed without ever passing through `f64`.
+//!
+//! Every amount, fee, balance and rate of the generated types is a `rust_decimal::Decimal`, decoded by
+//! [`serde::decimal`] (wired in by `build.rs`):
+//!
+//! - decimal strings (`"0.79"`) and JSON numbers (`0.79`, `1e-7`) are read from their text, digit for digit;
+//! - the scale is kept (`"10.00"` stays `10.00`);
+//! - a value Decimal cannot hold exactly (more than 28 fractional digits that are not zeros, or beyond
+//!   ±79,228,162,514,264,337,593,543,950,335) is an [`AmountError`], never a silently rounded number.
+//!
+//! ```
+//! use baanx::money::{parse_amount, AmountError};
+//!
+//! assert_eq!(parse_amount("0.9294117647058824").unwrap().to_string(), "0.9294117647058824");
+//! assert_eq!(parse_amount("1.5e-3").unwrap().to_string(), "0.0015");
+//! assert!(matches!(parse_amount("0.12345678901234567890123456789"), Err(AmountError::PrecisionLoss { .. })));
+//! ```
+
+pub use rust_decimal::Decimal;
+
+/// Why a text is not an exact [`Decimal`] amount.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    /// Not a decimal number at all.
+    #[error("not a decimal amount: {text:?}")]
+    Invalid {
+        /// The offending text (shortened).
+        text: String,
+    },
+    /// More significant fractional digits than `Decimal` holds (28); the value would have to be rounded.
+    #[error("amount {text:?} has more digits than a Decimal holds exactly (28 fractional digits)")]
+    PrecisionLoss {
+        /// The offending text (shortened).
+        text: String,
+    },
+    /// Larger than `Decimal::MAX` in magnitude.
+    #[error("amount {text:?} is out of the Decimal range")]
+    Overflow {
+        /// The offending text (shortened).
+        text: String,
+    },
+}
+
+const MAX_SCALE: usize = 28;
+/// Exponents beyond this can only be zero, overflow or precision loss; refuse before building huge strings.
+const MAX_EXPONENT: i64 = 64;
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 64;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Parses a decimal amount exactly: plain (`-12.50`) or scientific (`1.5E-3`) notation, as JSON writes numbers.
+///
+/// Trailing fractional zeros beyond 28 digits are dropped (no value is lost); any other digit beyond what
+/// `Decimal` holds is an error.
+pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
+    parse(text, false)
+}
+
+/// Parses a decimal amount, rounding (to the nearest, ties away from zero) beyond 28 fractional digits instead of
+/// failing. Only for values the contract marks as estimates (`x-amount-rounding`), never for money that moves.
+///
+/// ```
+/// let fee = baanx::money::parse_amount_rounding("0.01644666445335518319452825472").unwrap();
+/// assert_eq!(fee.to_string(), "0.0164466644533551831945282547");
+/// ```
+pub fn parse_amount_rounding(text: &str) -> Result<Decimal, AmountError> {
+    parse(text, true)
+}
+
+fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
+    let invalid = || AmountError::Invalid {
+        text: shorten(text),
+    };
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => {
+            let exp: i64 = unsigned[at + 1..].parse().map_err(|_| invalid())?;
+            (&unsigned[..at], exp)
+        }
+        None => (unsigned, 0),
+    };
+    let (int_part, frac_part) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (mantissa, ""),
+    };
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !digits_only(int_part)
+        || !digits_only(frac_part)
+    {
+        return Err(invalid());
+    }
+    let all_zero = int_part.bytes().chain(frac_part.bytes()).all(|b| b == b'0');
+    if exponent.abs() > MAX_EXPONENT {
+        return if all_zero {
+            Ok(Decimal::ZERO)
+        } else if exponent > 0 {
+            Err(AmountError::Overflow {
+                text: shorten(text),
+            })
+        } else if round {
+            Ok(Decimal::ZERO)
+        } else {
+            Err(AmountError::PrecisionLoss {
+                text: shorten(text),
+            })
+        };
+    }
+    // Shift the decimal point by the exponent, on the digit strings.
+    let mut int_digits = int_part.to_string();
+    let mut frac_digits = frac_part.to_string();
+    if exponent > 0 {
+        let shift = exponent as usize;
+        if frac_digits.len() < shift {
+            frac_digits.extend(std::iter::repeat_n('0', shift - frac_digits.len()));
+        }
+        int_digits.push_str(&frac_digits[..shift]);
+        frac_digits = frac_digits[shift..].to_string();
+    } else if exponent < 0 {
+        let shift = exponent.unsigned_abs() as usize;
+        if int_digits.len() < shift {
+            int_digits = format!("{}{}", "0".repeat(shift - int_digits.len()), int_digits);
+        }
+        let split = int_digits.len() - shift;
+        frac_digits = format!("{}{}", &int_digits[split..], frac_digits);
+        int_digits.truncate(split);
+    }
+    // Zeros beyond the 28th fractional digit carry no value.
+    while frac_digits.len() > MAX_SCALE && frac_digits.ends_with('0') {
+        frac_digits.pop();
+    }
+    let int_digits = int_digits.trim_start_matches('0');
+    if int_digits.len() > MAX_SCALE + 1 {
+        return Err(AmountError::Overflow {
+            text: shorten(text),
+        });
+    }
+    let plain = format!(
+        "{}{}{}{}",
+        if negative { "-" } else { "" },
+        if int_digits.is_empty() {
+            "0"
+        } else {
+            int_digits
+        },
+        if frac_digits.is_empty() { "" } else { "." },
+        frac_digits
+    );
+    let exact = Decimal::from_str_exact(&plain);
+    match exact {
+        Ok(value) => Ok(value),
+        Err(_) if round => {
+            // rust_decimal rounds the digits it cannot hold; it fails only on a too large integer part.
+            plain.parse::<Decimal>().map_err(|_| AmountError::Overflow {
+                text: shorten(text),
+            })
+        }
+        Err(_) if frac_digits.is_empty() => Err(AmountError::Overflow {
+            text: shorten(text),
+        }),
+        Err(_) => Err(AmountError::PrecisionLoss {
+            text: shorten(text),
+        }),
+    }
+}
+
+/// Serde helpers for exact amounts; `build.rs` puts them on every amount field of the generated types.
+///
+/// Use them on your own types too: `#[serde(deserialize_with = "baanx::money::serde::decimal")]`.
+pub mod serde {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+    use super::{Decimal, parse};
+
+    /// serde_json's private token for raw values (feature `raw_value`): asking for it hands us the number's text.
+    const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+    /// Decodes a required amount from a decimal string or a JSON number, exactly.
+    pub fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: false })
+    }
+
+    /// Decodes an optional amount: `null` or a missing field (with `#[serde(default)]`) is `None`.
+    pub fn option_decimal<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        deserializer.deserialize_option(OptionAmountVisitor { round: false })
+    }
+
+    /// Like [`decimal`], rounding beyond 28 fractional digits (see [`parse_amount_rounding`](super::parse_amount_rounding)).
+    pub fn decimal_rounding<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: true })
+    }
+
+    /// Like [`option_decimal`], rounding beyond 28 fractional digits.
+    pub fn option_decimal_rounding<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        deserializer.deserialize_option(OptionAmountVisitor { round: true })
+    }
+
+    struct AmountVisitor {
+        round: bool,
+    }
+
+    impl AmountVisitor {
+        fn from_text<E: de::Error>(&self, text: &str) -> Result<Decimal, E> {
+            parse(text, self.round).map_err(E::custom)
+        }
+    }
+
+    impl<'de> Visitor<'de> for AmountVisitor {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal amount as a string or a number")
+        }
+
+        // serde_json hands the raw JSON text of the value as a one-entry map.
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
+            let Some(key) = map.next_key::<Cow<'de, str>>()? else {
+                return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+            };
+            if key != RAW_VALUE_TOKEN {
+                return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+            }
+            let raw: Cow<'de, str> = map.next_value()?;
+            let raw = raw.trim();
+            if raw.starts_with('"') {
+                let text: Cow<'_, str> = serde_json::from_str(raw).map_err(de::Error::custom)?;
+                self.from_text(&text)
+            } else if raw == "null" {
+                Err(de::Error::invalid_type(de::Unexpected::Unit, &self))
+            } else if raw.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+                self.from_text(raw)
+            } else {
+                Err(de::Error::invalid_type(
+                    de::Unexpected::Other(shorten_raw(raw)),
+                    &self,
+                ))
+            }
+        }
+
+        fn visit_newtype_struct<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Decimal, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Decimal, E> {
+            self.from_text(value)
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(value))
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(value))
+        }
+
+        fn visit_i128<E: de::Error>(self, value: i128) -> Result<Decimal, E> {
+            self.from_text(&value.to_string())
+        }
+
+        fn visit_u128<E: de::Error>(self, value: u128) -> Result<Decimal, E> {
+            self.from_text(&value.to_string())
+        }
+
+        // Only reached from a source that already holds the number as a float (not serde_json text): the
+        // shortest text that round-trips the float is the best information left.
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
+            if !value.is_finite() {
+                return Err(E::invalid_value(de::Unexpected::Float(value), &self));
+            }
+            self.from_text(&format!("{value:?}"))
+        }
+    }
+
+    fn shorten_raw(raw: &str) -> &str {
+        match raw.char_indices().nth(32) {
+            Some((at, _)) => &raw[..at],
+            None => raw,
+        }
+    }
+
+    struct OptionAmountVisitor {
+        round: bool,
+    }
+
+    impl<'de> Visitor<'de> for OptionAmountVisitor {
+        type Value = Option<Decimal>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal amount as a string or a number, or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer
+                .deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: self.round })
+                .map(Some)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> String {
+        parse_amount(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .to_string()
+    }
+
+    #[test]
+    fn plain_and_scientific() {
+        assert_eq!(ok("0.79"), "0.79");
+        assert_eq!(ok("10.00"), "10.00");
+        assert_eq!(ok("-5.5"), "-5.5");
+        assert_eq!(ok("+5"), "5");
+        assert_eq!(ok("0"), "0");
+        assert_eq!(ok(".5"), "0.5");
+        assert_eq!(ok("5."), "5");
+        assert_eq!(ok("1e-7"), "0.0000001");
+        assert_eq!(ok("1.5E3"), "1500");
+        assert_eq!(ok("12.345e1"), "123.45");
+        assert_eq!(ok("0e999"), "0");
+        assert_eq!(ok("0.12345678901234567890"), "0.12345678901234567890");
+        assert_eq!(
+            ok("79228162514264337593543950335"),
+            "79228162514264337593543950335"
+        );
+        assert_eq!(
+            ok("1.0000000000000000000000000001"),
+            "1.0000000000000000000000000001"
+        );
+        // Zeros beyond the 28th fractional digit are not value.
+        assert_eq!(
+            ok("0.100000000000000000000000000000000"),
+            "0.1000000000000000000000000000"
+        );
+    }
+
+    #[test]
+    fn refuses_rather_than_rounds() {
+        for text in [
+            "0.01644666445335518319452825472",
+            "1e-29",
+            "123456789012345678901.123456789",
+        ] {
+            assert!(
+                matches!(parse_amount(text), Err(AmountError::PrecisionLoss { .. })),
+                "{text}"
+            );
+        }
+        for text in ["79228162514264337593543950336", "1e30", "1e99"] {
+            assert!(
+                matches!(parse_amount(text), Err(AmountError::Overflow { .. })),
+                "{text}"
+            );
+        }
+        for text in [
+            "", "-", ".", "abc", "1,5", "1e", "0x10", "1.2.3", " 1", "NaN", "--1",
+        ] {
+            assert!(
+                matches!(parse_amount(text), Err(AmountError::Invalid { .. })),
+                "{text:?}"
+            );
+        }
+    }
+}
