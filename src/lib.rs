@@ -19,3 +19,8 @@ pub mod operation;
 
 pub use client::{BuildError, Client, ClientBuilder, Environment};
 pub use rust_decimal::Decimal;
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

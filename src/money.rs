@@ -222,7 +222,7 @@ pub mod serde {
     }
 
     impl AmountVisitor {
-        fn from_text<E: de::Error>(&self, text: &str) -> Result<Decimal, E> {
+        fn parse_text<E: de::Error>(&self, text: &str) -> Result<Decimal, E> {
             parse(text, self.round).map_err(E::custom)
         }
     }
@@ -246,11 +246,11 @@ pub mod serde {
             let raw = raw.trim();
             if raw.starts_with('"') {
                 let text: Cow<'_, str> = serde_json::from_str(raw).map_err(de::Error::custom)?;
-                self.from_text(&text)
+                self.parse_text(&text)
             } else if raw == "null" {
                 Err(de::Error::invalid_type(de::Unexpected::Unit, &self))
             } else if raw.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-                self.from_text(raw)
+                self.parse_text(raw)
             } else {
                 Err(de::Error::invalid_type(
                     de::Unexpected::Other(shorten_raw(raw)),
@@ -267,7 +267,7 @@ pub mod serde {
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<Decimal, E> {
-            self.from_text(value)
+            self.parse_text(value)
         }
 
         fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
@@ -279,11 +279,11 @@ pub mod serde {
         }
 
         fn visit_i128<E: de::Error>(self, value: i128) -> Result<Decimal, E> {
-            self.from_text(&value.to_string())
+            self.parse_text(&value.to_string())
         }
 
         fn visit_u128<E: de::Error>(self, value: u128) -> Result<Decimal, E> {
-            self.from_text(&value.to_string())
+            self.parse_text(&value.to_string())
         }
 
         // Only reached from a source that already holds the number as a float (not serde_json text): the
@@ -292,7 +292,7 @@ pub mod serde {
             if !value.is_finite() {
                 return Err(E::invalid_value(de::Unexpected::Float(value), &self));
             }
-            self.from_text(&format!("{value:?}"))
+            self.parse_text(&format!("{value:?}"))
         }
     }
 

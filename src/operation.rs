@@ -78,7 +78,7 @@ pub struct Operation {
     pub client_id_header: bool,
 }
 
-static OPERATIONS: &[Operation] = { include!(concat!(env!("OUT_DIR"), "/operations.rs")) };
+static OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
 impl Operation {
     /// Every operation of the contract, sorted by id.

@@ -1,0 +1,73 @@
+//! The tracing span each call emits. Alone in its test binary: a thread-scoped subscriber misses callsites that
+//! other tests' threads hit first.
+
+use std::sync::{Arc, Mutex};
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Collects what a `fmt` subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/wallet/credit"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"balance": "150.50"})),
+        )
+        .mount(&server)
+        .await;
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let wallet = baanx::Client::builder()
+        .environment(baanx::Environment::Custom(server.uri()))
+        .client_key("pk_test_hooks")
+        .build()
+        .unwrap()
+        .api()
+        .get_credit_wallet()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(wallet.balance.unwrap().to_string(), "150.50");
+
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("baanx.request") && l.contains("close"))
+        .unwrap_or_else(|| panic!("no closed span in {log}"));
+    for expected in [
+        "operation=\"get_credit_wallet\"",
+        "method=GET",
+        "status=200",
+        "duration_ms=",
+    ] {
+        assert!(line.contains(expected), "{expected} missing from {line}");
+    }
+    assert!(
+        !log.contains("pk_test_hooks"),
+        "the client key never reaches the logs"
+    );
+}
