@@ -16,20 +16,14 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use heck::ToUpperCamelCase;
-use progenitor_impl::{
-    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
-};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
 const SPEC: &str = "openapi.json";
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
-const SCHEMES: [(&str, &str); 3] = [
-    ("clientKey", "ClientKey"),
-    ("bearer", "Bearer"),
-    ("secretKey", "SecretKey"),
-];
+const SCHEMES: [(&str, &str); 3] = [("clientKey", "ClientKey"), ("bearer", "Bearer"), ("secretKey", "SecretKey")];
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
@@ -43,8 +37,8 @@ fn main() {
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("cannot read: {e}"))?;
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
-        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(raw.clone()).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let operations = collect_operations(&raw)?;
     let enums = collect_enums(&raw)?;
 
@@ -72,13 +66,9 @@ fn run() -> Result<(), String> {
     }
 
     let tokens = generate(&settings, &spec, &raw)?;
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor produced unparsable code: {e}"))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced unparsable code: {e}"))?;
     let types = types_module(&mut file)?;
-    let mut amounts = StrictDecimals {
-        rounding: rounding_schemas(&raw),
-        ..Default::default()
-    };
+    let mut amounts = StrictDecimals { rounding: rounding_schemas(&raw), ..Default::default() };
     amounts.visit_item_mod_mut(types);
     if let Some(problem) = amounts.problems.first() {
         return Err(problem.clone());
@@ -88,13 +78,13 @@ fn run() -> Result<(), String> {
         content.push(open_enum_item(name, e)?);
     }
 
+    let calls = call_impls(&file, &operations)?;
+    file.items.extend(calls);
+
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(&out.join("codegen.rs"), &prettyplease::unparse(&file))?;
     write(&out.join("operations.rs"), &operations_table(&operations))?;
-    write(
-        &out.join("conformance.rs"),
-        &conformance_dispatch(&operations),
-    )?;
+    write(&out.join("conformance.rs"), &conformance_dispatch(&operations))?;
     Ok(())
 }
 
@@ -120,6 +110,8 @@ struct Operation {
     client_id_header: bool,
     response: Option<String>,
     request: Option<String>,
+    /// The success body has `success` (and maybe `message`): HTTP 200 may carry a refusal.
+    refusal: Option<bool>,
 }
 
 fn collect_operations(raw: &Value) -> Result<Vec<Operation>, String> {
@@ -130,25 +122,18 @@ fn collect_operations(raw: &Value) -> Result<Vec<Operation>, String> {
     let mut operations = Vec::new();
     let mut seen = BTreeSet::new();
     for (path, item) in paths {
-        let item = item
-            .as_object()
-            .ok_or_else(|| format!("path {path} is not an object"))?;
+        let item = item.as_object().ok_or_else(|| format!("path {path} is not an object"))?;
         for (method, op) in item {
             if !METHODS.contains(&method.as_str()) {
                 continue;
             }
             let label = format!("{} {path}", method.to_uppercase());
-            let id = op["operationId"]
-                .as_str()
-                .ok_or_else(|| format!("{label}: no operationId"))?
-                .to_string();
+            let id = op["operationId"].as_str().ok_or_else(|| format!("{label}: no operationId"))?.to_string();
             let at = |msg: String| format!("operation `{id}` ({label}): {msg}");
             let snake = !id.is_empty()
-                && id.split('_').all(|w| {
-                    !w.is_empty()
-                        && w.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                })
+                && id
+                    .split('_')
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
                 && id.starts_with(|c: char| c.is_ascii_lowercase());
             if !snake {
                 return Err(at("operationId is not snake_case".into()));
@@ -156,20 +141,14 @@ fn collect_operations(raw: &Value) -> Result<Vec<Operation>, String> {
             if !seen.insert(id.clone()) {
                 return Err(at("operationId is used twice".into()));
             }
-            let tags: Vec<&str> = op["tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let tags: Vec<&str> = op["tags"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let [tag] = tags[..] else {
                 return Err(at(format!("needs exactly one tag, has {}", tags.len())));
             };
-            let doc_page = op["x-doc-page"]
-                .as_str()
-                .ok_or_else(|| at("no x-doc-page".into()))?;
+            let doc_page = op["x-doc-page"].as_str().ok_or_else(|| at("no x-doc-page".into()))?;
             let security = security_of(op).map_err(at)?;
             let (response, request) = check_generatable(raw, op).map_err(at)?;
+            let refusal = refusal_of(raw, op);
             operations.push(Operation {
                 id: id.clone(),
                 method: method.to_uppercase(),
@@ -183,6 +162,7 @@ fn collect_operations(raw: &Value) -> Result<Vec<Operation>, String> {
                 client_id_header: op["x-client-id-header"].as_bool().unwrap_or(false),
                 response,
                 request,
+                refusal,
             });
         }
     }
@@ -195,9 +175,7 @@ fn security_of(op: &Value) -> Result<Vec<Vec<&'static str>>, String> {
     alternatives
         .iter()
         .map(|alt| {
-            let alt = alt
-                .as_object()
-                .ok_or("a security alternative is not an object")?;
+            let alt = alt.as_object().ok_or("a security alternative is not an object")?;
             alt.keys()
                 .map(|k| {
                     SCHEMES
@@ -215,10 +193,7 @@ fn security_of(op: &Value) -> Result<Vec<Vec<&'static str>>, String> {
 fn check_generatable(raw: &Value, op: &Value) -> Result<(Option<String>, Option<String>), String> {
     let responses = op["responses"].as_object().ok_or("no responses")?;
     if responses.contains_key("default") {
-        return Err(
-            "a `default` response would also count as a success type; declare 4XX/5XX instead"
-                .into(),
-        );
+        return Err("a `default` response would also count as a success type; declare 4XX/5XX instead".into());
     }
     let mut success = BTreeSet::new();
     let mut failure = BTreeSet::new();
@@ -232,9 +207,7 @@ fn check_generatable(raw: &Value, op: &Value) -> Result<(Option<String>, Option<
             Some(content) if content.is_empty() => "none".to_string(),
             Some(content) => match content.get("application/json") {
                 Some(media) => {
-                    let schema = media
-                        .get("schema")
-                        .ok_or(format!("response {code}: JSON without a schema"))?;
+                    let schema = media.get("schema").ok_or(format!("response {code}: JSON without a schema"))?;
                     serde_json::to_string(schema).unwrap_or_default()
                 }
                 None => "raw".to_string(),
@@ -247,47 +220,41 @@ fn check_generatable(raw: &Value, op: &Value) -> Result<(Option<String>, Option<
         }
     }
     if success.len() > 1 {
-        return Err(format!(
-            "its 2xx responses have different types: {success:?}"
-        ));
+        return Err(format!("its 2xx responses have different types: {success:?}"));
     }
     if failure.len() > 1 {
-        return Err(format!(
-            "its error responses have different types: {failure:?}"
-        ));
+        return Err(format!("its error responses have different types: {failure:?}"));
     }
     let response = success.iter().next().and_then(|k| schema_type_of(k));
     let mut request = None;
     if let Some(body) = op.get("requestBody") {
         let body = resolve(raw, body)?;
-        let content = body["content"]
-            .as_object()
-            .ok_or("request body without content")?;
+        let content = body["content"].as_object().ok_or("request body without content")?;
         if content.len() != 1 {
-            return Err(format!(
-                "request body must have exactly one media type, has {}",
-                content.len()
-            ));
+            return Err(format!("request body must have exactly one media type, has {}", content.len()));
         }
         if let Some(media) = content.get("application/json") {
-            request = media["schema"]["$ref"]
-                .as_str()
-                .map(ref_name)
-                .map(str::to_string);
+            request = media["schema"]["$ref"].as_str().map(ref_name).map(str::to_string);
         }
     }
     Ok((response, request))
+}
+
+/// `Some(has_message)` when the 2xx body schema has a `success` field.
+fn refusal_of(raw: &Value, op: &Value) -> Option<bool> {
+    let responses = op["responses"].as_object()?;
+    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
+    let name = ref_name(response.pointer("/content/application~1json/schema/$ref")?.as_str()?);
+    let properties = raw.pointer(&format!("/components/schemas/{name}/properties"))?.as_object()?;
+    properties.contains_key("success").then(|| properties.contains_key("message"))
 }
 
 fn resolve<'a>(raw: &'a Value, v: &'a Value) -> Result<&'a Value, String> {
     match v.get("$ref").and_then(Value::as_str) {
         None => Ok(v),
         Some(r) => {
-            let pointer = r
-                .strip_prefix('#')
-                .ok_or_else(|| format!("external $ref {r}"))?;
-            raw.pointer(pointer)
-                .ok_or_else(|| format!("unresolved $ref {r}"))
+            let pointer = r.strip_prefix('#').ok_or_else(|| format!("external $ref {r}"))?;
+            raw.pointer(pointer).ok_or_else(|| format!("unresolved $ref {r}"))
         }
     }
 }
@@ -300,17 +267,11 @@ fn ref_name(r: &str) -> &str {
 fn schema_type_of(kind: &str) -> Option<String> {
     let schema: Value = serde_json::from_str(kind).ok()?;
     if let Some(r) = schema["$ref"].as_str() {
-        return Some(format!(
-            "baanx::api::types::{}",
-            rust_type_name(ref_name(r))
-        ));
+        return Some(format!("baanx::api::types::{}", rust_type_name(ref_name(r))));
     }
     if schema["type"] == "array" {
         let r = schema["items"]["$ref"].as_str()?;
-        return Some(format!(
-            "::std::vec::Vec<baanx::api::types::{}>",
-            rust_type_name(ref_name(r))
-        ));
+        return Some(format!("::std::vec::Vec<baanx::api::types::{}>", rust_type_name(ref_name(r))));
     }
     None
 }
@@ -327,10 +288,7 @@ struct OpenEnum {
 
 fn collect_enums(raw: &Value) -> Result<BTreeMap<String, OpenEnum>, String> {
     let mut enums = BTreeMap::new();
-    let Some(schemas) = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    else {
+    let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) else {
         return Ok(enums);
     };
     for (name, schema) in schemas {
@@ -338,27 +296,15 @@ fn collect_enums(raw: &Value) -> Result<BTreeMap<String, OpenEnum>, String> {
             continue;
         };
         if schema["type"] != "string" {
-            return Err(format!(
-                "schema `{name}`: an enum component must be `type: string`"
-            ));
+            return Err(format!("schema `{name}`: an enum component must be `type: string`"));
         }
         let values = values
             .iter()
             .filter(|v| !v.is_null())
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or(format!("schema `{name}`: non-string enum value {v}"))
-            })
+            .map(|v| v.as_str().map(str::to_string).ok_or(format!("schema `{name}`: non-string enum value {v}")))
             .collect::<Result<Vec<_>, _>>()?;
         let description = schema["description"].as_str().map(str::to_string);
-        enums.insert(
-            name.clone(),
-            OpenEnum {
-                description,
-                values,
-            },
-        );
+        enums.insert(name.clone(), OpenEnum { description, values });
     }
     Ok(enums)
 }
@@ -375,31 +321,22 @@ fn open_enum_item(name: &str, e: &OpenEnum) -> Result<syn::Item, String> {
             .map(|w| w.to_upper_camel_case())
             .collect::<String>();
         if variant.is_empty() {
-            return Err(format!(
-                "schema `{name}`: value {value:?} has no letters or digits to name a variant"
-            ));
+            return Err(format!("schema `{name}`: value {value:?} has no letters or digits to name a variant"));
         }
         if variant.starts_with(|c: char| c.is_ascii_digit()) {
             variant.insert(0, 'V');
         }
         if variant == "Unknown" {
-            return Err(format!(
-                "schema `{name}`: value {value:?} collides with the catch-all `Unknown` variant"
-            ));
+            return Err(format!("schema `{name}`: value {value:?} collides with the catch-all `Unknown` variant"));
         }
         if let Some(other) = seen.insert(variant.to_lowercase(), value.clone()) {
-            return Err(format!(
-                "schema `{name}`: values {other:?} and {value:?} map to the same variant `{variant}`"
-            ));
+            return Err(format!("schema `{name}`: values {other:?} and {value:?} map to the same variant `{variant}`"));
         }
         let doc = format!(" `{value}`");
         let variant = format_ident!("{variant}");
         variants.push(quote!(#[doc = #doc] #variant = #value));
     }
-    let doc = e
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("Values of `{name}`."));
+    let doc = e.description.clone().unwrap_or_else(|| format!("Values of `{name}`."));
     let doc = doc.lines().map(|l| format!(" {l}")).collect::<Vec<_>>();
     let tokens = quote! {
         crate::open_enum::open_enum! {
@@ -458,21 +395,13 @@ impl VisitMut for StrictDecimals {
         if !text.contains("rust_decimal::Decimal") {
             return;
         }
-        let name = field
-            .ident
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
         let rounding = self.rounding.contains(&self.current);
         let with = match (text.as_str(), rounding) {
             ("::rust_decimal::Decimal", false) => "crate::money::serde::decimal",
             ("::rust_decimal::Decimal", true) => "crate::money::serde::decimal_rounding",
-            ("::std::option::Option<::rust_decimal::Decimal>", false) => {
-                "crate::money::serde::option_decimal"
-            }
-            ("::std::option::Option<::rust_decimal::Decimal>", true) => {
-                "crate::money::serde::option_decimal_rounding"
-            }
+            ("::std::option::Option<::rust_decimal::Decimal>", false) => "crate::money::serde::option_decimal",
+            ("::std::option::Option<::rust_decimal::Decimal>", true) => "crate::money::serde::option_decimal_rounding",
             _ => {
                 self.problems.push(format!(
                     "type `{}` field `{name}`: an amount as `{text}` is not supported; amounts must be plain or optional",
@@ -481,12 +410,8 @@ impl VisitMut for StrictDecimals {
                 return;
             }
         };
-        let serde_attrs: Vec<String> = field
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("serde"))
-            .map(|a| quote!(#a).to_string())
-            .collect();
+        let serde_attrs: Vec<String> =
+            field.attrs.iter().filter(|a| a.path().is_ident("serde")).map(|a| quote!(#a).to_string()).collect();
         if serde_attrs.iter().any(|a| a.contains("deserialize_with")) {
             self.problems.push(format!(
                 "type `{}` field `{name}`: already has a deserializer (required and nullable?); make it optional",
@@ -497,15 +422,87 @@ impl VisitMut for StrictDecimals {
         // serde treats a missing `Option` field as `None` only without `deserialize_with`; say it explicitly.
         let optional = with.contains("option_decimal");
         if optional && !serde_attrs.iter().any(|a| a.contains("default")) {
-            field
-                .attrs
-                .push(syn::parse_quote!(#[serde(default, deserialize_with = #with)]));
+            field.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = #with)]));
         } else {
-            field
-                .attrs
-                .push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
+            field.attrs.push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
         }
     }
+}
+
+/// `impl crate::call::Call for builder::<Op>` for every operation: the typed body, the operation id, and the
+/// refusal check for bodies with a `success` field.
+fn call_impls(file: &syn::File, operations: &[Operation]) -> Result<Vec<syn::Item>, String> {
+    let builder = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `builder` module")?;
+    let mut impls = Vec::new();
+    for op in operations {
+        let name = op.id.to_upper_camel_case();
+        let send = builder
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(i) => Some(i),
+                _ => None,
+            })
+            .filter(|i| matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name)))
+            .flat_map(|i| i.items.iter())
+            .find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                _ => None,
+            })
+            .ok_or_else(|| format!("operation `{}`: no `builder::{name}::send` in progenitor's output", op.id))?;
+        let output = send_output(&send.sig.output)
+            .ok_or_else(|| format!("operation `{}`: unexpected return type of `send`", op.id))?;
+        let ident = format_ident!("{name}");
+        let id = &op.id;
+        let refusal = match op.refusal {
+            None => quote!(),
+            Some(has_message) => {
+                let message = if has_message { quote!(output.message.clone()) } else { quote!(None) };
+                quote! {
+                    fn refusal(output: &Self::Output) -> Option<Option<String>> {
+                        (output.success == Some(false)).then(|| #message)
+                    }
+                }
+            }
+        };
+        impls.push(syn::parse_quote! {
+            impl<'a> crate::call::Call for builder::#ident<'a> {
+                type Output = #output;
+                const OPERATION: &'static str = #id;
+                fn send_raw(self) -> impl ::std::future::Future<
+                    Output = Result<ResponseValue<Self::Output>, Error<types::ApiError>>,
+                > + Send {
+                    self.send()
+                }
+                #refusal
+            }
+        });
+    }
+    Ok(impls)
+}
+
+/// `T` of `-> Result<ResponseValue<T>, Error<E>>`.
+fn send_output(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let first_arg = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(p) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    first_arg(&first_arg(ty)?)
 }
 
 /// Runs progenitor. It panics on some inputs; a panic is turned into a message naming the operation at fault.
@@ -517,9 +514,8 @@ fn generate(
     let attempt = |spec: &openapiv3::OpenAPI| {
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Generator::new(settings).generate_tokens(spec)
-        }));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Generator::new(settings).generate_tokens(spec)));
         std::panic::set_hook(default_hook);
         match result {
             Ok(Ok(tokens)) => Ok(tokens),
@@ -553,9 +549,7 @@ fn generate(
             }
         }
     }
-    Err(format!(
-        "progenitor failed (no single operation fails alone): {whole}"
-    ))
+    Err(format!("progenitor failed (no single operation fails alone): {whole}"))
 }
 
 fn operations_table(operations: &[Operation]) -> String {
@@ -564,15 +558,7 @@ fn operations_table(operations: &[Operation]) -> String {
         let security = op
             .security
             .iter()
-            .map(|alt| {
-                format!(
-                    "&[{}]",
-                    alt.iter()
-                        .map(|s| format!("Scheme::{s}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
+            .map(|alt| format!("&[{}]", alt.iter().map(|s| format!("Scheme::{s}")).collect::<Vec<_>>().join(", ")))
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(
@@ -599,19 +585,17 @@ fn conformance_dispatch(operations: &[Operation]) -> String {
         "// Generated by build.rs: decode a JSON document as an operation's generated response or request type,\n\
          // and serialise it back. `None` when the operation has no such typed body.\n",
     );
-    let responses = operations
-        .iter()
-        .filter_map(|op| Some((&op.id, op.response.clone()?)));
+    let responses = operations.iter().filter_map(|op| Some((&op.id, op.response.clone()?)));
     dispatch_fn(&mut out, "decode_response", responses);
     let requests = operations.iter().filter_map(|op| {
         let t = op.request.as_ref()?;
         Some((&op.id, format!("baanx::api::types::{}", rust_type_name(t))))
     });
     dispatch_fn(&mut out, "decode_request", requests);
+    out.push_str("pub fn decode_error(body: &[u8]) -> Result<serde_json::Value, serde_json::Error> {\n");
     out.push_str(
-        "pub fn decode_error(body: &[u8]) -> Result<serde_json::Value, serde_json::Error> {\n",
+        "    serde_json::from_slice::<baanx::api::types::ApiError>(body).and_then(|v| serde_json::to_value(&v))\n}\n",
     );
-    out.push_str("    serde_json::from_slice::<baanx::api::types::ApiError>(body).and_then(|v| serde_json::to_value(&v))\n}\n");
     out
 }
 

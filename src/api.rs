@@ -8,12 +8,6 @@
 //! - [`types`]: request and response bodies. Amounts are [`rust_decimal::Decimal`] (exact, see
 //!   [`money`](crate::money)); value sets are open enums (see [`open_enum`](crate::open_enum)).
 
-#![allow(
-    missing_docs,
-    unreachable_patterns,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
+#![allow(missing_docs, unreachable_patterns, clippy::all, clippy::pedantic, rustdoc::all)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));

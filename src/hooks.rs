@@ -1,53 +1,160 @@
 //! The one place for cross-cutting behaviour: progenitor's `ClientHooks` on the generated client.
 //!
-//! - `pre`: credentials and routing headers from the client's configuration (`x-client-key`), and removal of the
-//!   `api-version` header progenitor adds (the Baanx API has no such header).
-//! - `exec`: a `baanx.request` tracing span per operation with its id, method, status and duration.
+//! - `pre`, before each request, from the client's configuration and the [`operation`](crate::operation) table:
+//!   `x-client-key` (and `X-Client-ID` where the docs use that name), `x-secret-key` only where the operation
+//!   takes it (and a typed error before sending where it needs it and the client has none), the session's
+//!   `Authorization: Bearer` (renewed first when about to expire), `x-us-env: true` for the US region, the user
+//!   agent; progenitor's `api-version` header is removed.
+//! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration); on a
+//!   401 with a bearer, one renewal of the session and one replay; the operation id added to the response (so
+//!   errors know it); non-JSON error bodies turned into the shared error shape (so they keep their status).
+//!
+//! The hooks can only return progenitor's error types: typed failures travel as
+//! `Error::Custom(<readable message + tag>)` and become [`crate::Error`] again on conversion.
 
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-use reqwest::header::HeaderValue;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::api;
-use crate::client::Inner;
+use crate::client::{Inner, Region};
+use crate::error::{ErrorContext, OPERATION_HEADER, Preflight, SESSION_HEADER};
+use crate::operation::{Operation, Scheme};
+
+const CLIENT_KEY: HeaderName = HeaderName::from_static("x-client-key");
+const CLIENT_ID: HeaderName = HeaderName::from_static("x-client-id");
+const SECRET_KEY: HeaderName = HeaderName::from_static("x-secret-key");
+const US_ENV: HeaderName = HeaderName::from_static("x-us-env");
+
+fn preflight<E>(operation: &str, error: crate::Error) -> Error<E> {
+    Error::Custom(Preflight::from_error(operation, &error).encode())
+}
 
 impl ClientHooks<Inner> for api::Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        let shared = self.inner.shared();
-        let headers = request.headers_mut();
-        headers.remove("api-version");
-        let mut key = HeaderValue::from_str(&shared.client_key).map_err(|_| {
-            Error::InvalidRequest("the client key is not a valid header value".into())
-        })?;
-        key.set_sensitive(true);
-        headers.insert("x-client-key", key);
+    async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), Error<E>> {
+        let id = info.operation_id;
+        let op = Operation::find(id).ok_or_else(|| Error::Custom(format!("unknown operation {id}")))?;
+        let config = &self.inner.config;
+        {
+            let headers = request.headers_mut();
+            headers.remove("api-version");
+            headers.insert(USER_AGENT, config.user_agent.clone());
+            headers.insert(CLIENT_KEY, config.client_key.clone());
+            if op.client_id_header {
+                headers.insert(CLIENT_ID, config.client_key.clone());
+            }
+            if op.accepts(Scheme::SecretKey) {
+                match &config.secret_key {
+                    Some(secret) => {
+                        headers.insert(SECRET_KEY, secret.clone());
+                    }
+                    None if op.requires(Scheme::SecretKey) => {
+                        let error = crate::Error::MissingSecretKey { context: ErrorContext::operation(id) };
+                        return Err(preflight(id, error));
+                    }
+                    None => {}
+                }
+            }
+            if config.region == Region::Us {
+                headers.insert(US_ENV, HeaderValue::from_static("true"));
+            }
+        }
+        if config.region == Region::Us && op.us_env_query {
+            request.url_mut().query_pairs_mut().append_pair("x-us-env", "true");
+        }
+        if op.accepts(Scheme::Bearer) {
+            match self.inner.session.bearer(self, config.refresh_ahead).await {
+                Ok(installed) => {
+                    if installed.tokens.region() != config.region {
+                        let error = crate::Error::RegionMismatch {
+                            session: installed.tokens.region(),
+                            client: config.region,
+                            context: ErrorContext::operation(id),
+                        };
+                        return Err(preflight(id, error));
+                    }
+                    request.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
+                }
+                Err(crate::Error::SessionRequired { .. }) if !op.requires(Scheme::Bearer) => {}
+                Err(error) => return Err(preflight(id, error)),
+            }
+        }
         Ok(())
     }
 
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         let span = tracing::debug_span!(
             "baanx.request",
             operation = info.operation_id,
             method = %request.method(),
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            replayed = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self.client.execute(request).instrument(span.clone()).await;
+        let result = self.exchange(request, info).instrument(span.clone()).await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         if let Ok(response) = &result {
             span.record("status", response.status().as_u16());
         }
         result
     }
+}
+
+impl api::Client {
+    async fn exchange(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        // A request sent with the session's token can be replayed once with a renewed one.
+        let used_bearer = request.headers().get(AUTHORIZATION).cloned();
+        let replay = used_bearer.as_ref().and_then(|_| request.try_clone());
+        let mut response = self.client.execute(request).await?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let (Some(mut replay), Some(used)) = (replay, used_bearer)
+        {
+            match self.inner.session.renew_after_rejection(self, &used).await {
+                Ok(installed) => {
+                    tracing::Span::current().record("replayed", true);
+                    replay.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
+                    response = self.client.execute(replay).await?;
+                }
+                Err(crate::Error::SessionExpired { .. }) => {
+                    response.headers_mut().insert(SESSION_HEADER, HeaderValue::from_static("expired"));
+                }
+                Err(error) => tracing::debug!(%error, "no renewal after a 401"),
+            }
+        }
+        response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
+        if response.status().as_u16() >= 400 && !is_json(&response) {
+            response = json_error_body(response).await?;
+        }
+        Ok(response)
+    }
+}
+
+fn is_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
+}
+
+/// Rewrites a non-JSON error body (an HTML 502 from a gateway) into `{"message": ...}`, keeping status and
+/// headers, so that it decodes into the shared error and keeps its status.
+async fn json_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let mut headers = response.headers().clone();
+    let bytes = response.bytes().await?;
+    let text = crate::error::redacted_snippet(&bytes);
+    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
+    let body = serde_json::json!({ "message": message }).to_string();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.remove(reqwest::header::CONTENT_LENGTH);
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
 }

@@ -4,20 +4,34 @@
 //! onboarding and KYC, card management, custodial and non-custodial wallets, on-chain spending delegation,
 //! consent records and webhooks.
 //!
-//! The typed operations are generated from the vendored contract (`openapi.json`) into [`api`]; the wrapper
-//! around them adds what a payments integration needs: exact [`money`], open enums that survive new values,
-//! credentials injected per operation ([`operation`]), and tracing.
+//! - [`Client`]: configuration and the session it acts for; [`Client::api`] reaches every operation of the
+//!   contract, generated into [`api`]. Finish a request with [`Call::call`] to get the body or an [`Error`].
+//! - [`auth`]: password login with OTP, OAuth 2.0 with PKCE (API and hosted modes), sessions that renew
+//!   themselves, token stores.
+//! - [`money`]: exact amounts ([`Decimal`]); [`open_enum`]: value sets that survive new values.
+//! - [`operation`]: what the client knows about each operation (credentials, idempotency).
+//!
+//! Cross-cutting behaviour (credentials, region routing, session renewal, tracing) lives in one place, the
+//! progenitor hooks of the generated client.
 
 #![forbid(unsafe_code)]
+// `Error` carries its context (operation, status, request id) by value; next to a network round trip, moving
+// ~150 bytes is free, and boxing would make every match on it clumsier.
+#![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod auth;
+mod call;
 pub mod client;
+pub mod error;
 mod hooks;
 pub mod money;
 pub mod open_enum;
 pub mod operation;
 
-pub use client::{BuildError, Client, ClientBuilder, Environment};
+pub use call::Call;
+pub use client::{BuildError, Client, ClientBuilder, Environment, Region};
+pub use error::{Error, ErrorContext};
 pub use rust_decimal::Decimal;
 
 /// The README's examples, compiled as doctests.

@@ -77,9 +77,7 @@ pub fn parse_amount_rounding(text: &str) -> Result<Decimal, AmountError> {
 }
 
 fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
-    let invalid = || AmountError::Invalid {
-        text: shorten(text),
-    };
+    let invalid = || AmountError::Invalid { text: shorten(text) };
     let (negative, unsigned) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -97,10 +95,7 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
         None => (mantissa, ""),
     };
     let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !digits_only(int_part)
-        || !digits_only(frac_part)
-    {
+    if (int_part.is_empty() && frac_part.is_empty()) || !digits_only(int_part) || !digits_only(frac_part) {
         return Err(invalid());
     }
     let all_zero = int_part.bytes().chain(frac_part.bytes()).all(|b| b == b'0');
@@ -108,15 +103,11 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
         return if all_zero {
             Ok(Decimal::ZERO)
         } else if exponent > 0 {
-            Err(AmountError::Overflow {
-                text: shorten(text),
-            })
+            Err(AmountError::Overflow { text: shorten(text) })
         } else if round {
             Ok(Decimal::ZERO)
         } else {
-            Err(AmountError::PrecisionLoss {
-                text: shorten(text),
-            })
+            Err(AmountError::PrecisionLoss { text: shorten(text) })
         };
     }
     // Shift the decimal point by the exponent, on the digit strings.
@@ -144,18 +135,12 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
     }
     let int_digits = int_digits.trim_start_matches('0');
     if int_digits.len() > MAX_SCALE + 1 {
-        return Err(AmountError::Overflow {
-            text: shorten(text),
-        });
+        return Err(AmountError::Overflow { text: shorten(text) });
     }
     let plain = format!(
         "{}{}{}{}",
         if negative { "-" } else { "" },
-        if int_digits.is_empty() {
-            "0"
-        } else {
-            int_digits
-        },
+        if int_digits.is_empty() { "0" } else { int_digits },
         if frac_digits.is_empty() { "" } else { "." },
         frac_digits
     );
@@ -164,16 +149,10 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
         Ok(value) => Ok(value),
         Err(_) if round => {
             // rust_decimal rounds the digits it cannot hold; it fails only on a too large integer part.
-            plain.parse::<Decimal>().map_err(|_| AmountError::Overflow {
-                text: shorten(text),
-            })
+            plain.parse::<Decimal>().map_err(|_| AmountError::Overflow { text: shorten(text) })
         }
-        Err(_) if frac_digits.is_empty() => Err(AmountError::Overflow {
-            text: shorten(text),
-        }),
-        Err(_) => Err(AmountError::PrecisionLoss {
-            text: shorten(text),
-        }),
+        Err(_) if frac_digits.is_empty() => Err(AmountError::Overflow { text: shorten(text) }),
+        Err(_) => Err(AmountError::PrecisionLoss { text: shorten(text) }),
     }
 }
 
@@ -197,23 +176,17 @@ pub mod serde {
     }
 
     /// Decodes an optional amount: `null` or a missing field (with `#[serde(default)]`) is `None`.
-    pub fn option_decimal<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Decimal>, D::Error> {
+    pub fn option_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         deserializer.deserialize_option(OptionAmountVisitor { round: false })
     }
 
     /// Like [`decimal`], rounding beyond 28 fractional digits (see [`parse_amount_rounding`](super::parse_amount_rounding)).
-    pub fn decimal_rounding<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Decimal, D::Error> {
+    pub fn decimal_rounding<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: true })
     }
 
     /// Like [`option_decimal`], rounding beyond 28 fractional digits.
-    pub fn option_decimal_rounding<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Decimal>, D::Error> {
+    pub fn option_decimal_rounding<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         deserializer.deserialize_option(OptionAmountVisitor { round: true })
     }
 
@@ -252,17 +225,11 @@ pub mod serde {
             } else if raw.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
                 self.parse_text(raw)
             } else {
-                Err(de::Error::invalid_type(
-                    de::Unexpected::Other(shorten_raw(raw)),
-                    &self,
-                ))
+                Err(de::Error::invalid_type(de::Unexpected::Other(shorten_raw(raw)), &self))
             }
         }
 
-        fn visit_newtype_struct<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Decimal, D::Error> {
+        fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Decimal, D::Error> {
             deserializer.deserialize_any(self)
         }
 
@@ -322,13 +289,8 @@ pub mod serde {
             Ok(None)
         }
 
-        fn visit_some<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer
-                .deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: self.round })
-                .map(Some)
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: self.round }).map(Some)
         }
     }
 }
@@ -338,9 +300,7 @@ mod tests {
     use super::*;
 
     fn ok(text: &str) -> String {
-        parse_amount(text)
-            .unwrap_or_else(|e| panic!("{text}: {e}"))
-            .to_string()
+        parse_amount(text).unwrap_or_else(|e| panic!("{text}: {e}")).to_string()
     }
 
     #[test]
@@ -357,46 +317,22 @@ mod tests {
         assert_eq!(ok("12.345e1"), "123.45");
         assert_eq!(ok("0e999"), "0");
         assert_eq!(ok("0.12345678901234567890"), "0.12345678901234567890");
-        assert_eq!(
-            ok("79228162514264337593543950335"),
-            "79228162514264337593543950335"
-        );
-        assert_eq!(
-            ok("1.0000000000000000000000000001"),
-            "1.0000000000000000000000000001"
-        );
+        assert_eq!(ok("79228162514264337593543950335"), "79228162514264337593543950335");
+        assert_eq!(ok("1.0000000000000000000000000001"), "1.0000000000000000000000000001");
         // Zeros beyond the 28th fractional digit are not value.
-        assert_eq!(
-            ok("0.100000000000000000000000000000000"),
-            "0.1000000000000000000000000000"
-        );
+        assert_eq!(ok("0.100000000000000000000000000000000"), "0.1000000000000000000000000000");
     }
 
     #[test]
     fn refuses_rather_than_rounds() {
-        for text in [
-            "0.01644666445335518319452825472",
-            "1e-29",
-            "123456789012345678901.123456789",
-        ] {
-            assert!(
-                matches!(parse_amount(text), Err(AmountError::PrecisionLoss { .. })),
-                "{text}"
-            );
+        for text in ["0.01644666445335518319452825472", "1e-29", "123456789012345678901.123456789"] {
+            assert!(matches!(parse_amount(text), Err(AmountError::PrecisionLoss { .. })), "{text}");
         }
         for text in ["79228162514264337593543950336", "1e30", "1e99"] {
-            assert!(
-                matches!(parse_amount(text), Err(AmountError::Overflow { .. })),
-                "{text}"
-            );
+            assert!(matches!(parse_amount(text), Err(AmountError::Overflow { .. })), "{text}");
         }
-        for text in [
-            "", "-", ".", "abc", "1,5", "1e", "0x10", "1.2.3", " 1", "NaN", "--1",
-        ] {
-            assert!(
-                matches!(parse_amount(text), Err(AmountError::Invalid { .. })),
-                "{text:?}"
-            );
+        for text in ["", "-", ".", "abc", "1,5", "1e", "0x10", "1.2.3", " 1", "NaN", "--1"] {
+            assert!(matches!(parse_amount(text), Err(AmountError::Invalid { .. })), "{text:?}");
         }
     }
 }

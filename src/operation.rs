@@ -88,10 +88,7 @@ impl Operation {
 
     /// The operation with this id.
     pub fn find(id: &str) -> Option<&'static Operation> {
-        OPERATIONS
-            .binary_search_by(|op| op.id.cmp(id))
-            .ok()
-            .map(|i| &OPERATIONS[i])
+        OPERATIONS.binary_search_by(|op| op.id.cmp(id)).ok().map(|i| &OPERATIONS[i])
     }
 
     /// Whether some alternative of the operation's security includes `scheme` (it is sent when configured).

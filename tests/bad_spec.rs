@@ -22,13 +22,7 @@ fn minimal_spec(operation: Value, schemas: Value) -> Value {
 fn manifest() -> String {
     // The same build dependencies as the real crate, read from its Cargo.toml.
     let cargo = std::fs::read_to_string(Path::new(ROOT).join("Cargo.toml")).unwrap();
-    let build_deps = cargo
-        .split("[build-dependencies]")
-        .nth(1)
-        .unwrap()
-        .split("\n[")
-        .next()
-        .unwrap();
+    let build_deps = cargo.split("[build-dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
     format!(
         "[package]\nname = \"bad-spec\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nbuild = \"build.rs\"\n\n\
          [workspace]\n\n[build-dependencies]{build_deps}\n"
@@ -37,39 +31,23 @@ fn manifest() -> String {
 
 /// Runs `cargo check` on a crate with this spec; returns (success, stderr).
 fn check_with(name: &str, spec: &Value) -> (bool, String) {
-    let dir = PathBuf::from(ROOT)
-        .join("target")
-        .join("bad-spec")
-        .join(name);
+    let dir = PathBuf::from(ROOT).join("target").join("bad-spec").join(name);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(dir.join("Cargo.toml"), manifest()).unwrap();
     std::fs::copy(Path::new(ROOT).join("build.rs"), dir.join("build.rs")).unwrap();
     std::fs::write(dir.join("src/lib.rs"), "").unwrap();
-    std::fs::write(
-        dir.join("openapi.json"),
-        serde_json::to_string_pretty(spec).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("openapi.json"), serde_json::to_string_pretty(spec).unwrap()).unwrap();
     if let Ok(lock) = std::fs::read(Path::new(ROOT).join("Cargo.lock")) {
         std::fs::write(dir.join("Cargo.lock"), lock).unwrap();
     }
     let output = Command::new(env!("CARGO"))
         .args(["check", "--quiet", "--offline"])
         .current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            PathBuf::from(ROOT)
-                .join("target")
-                .join("bad-spec")
-                .join("target"),
-        )
+        .env("CARGO_TARGET_DIR", PathBuf::from(ROOT).join("target").join("bad-spec").join("target"))
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 fn ok_response() -> Value {
@@ -89,15 +67,9 @@ fn bad_specs_fail_with_the_operation_named_and_no_backtrace() {
     });
     let (ok, stderr) = check_with("default-response", &minimal_spec(op, thing()));
     assert!(!ok, "the build must fail");
-    assert!(
-        stderr.contains("operation `get_thing` (GET /v1/thing)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("operation `get_thing` (GET /v1/thing)"), "{stderr}");
     assert!(stderr.contains("default"), "{stderr}");
-    assert!(
-        !stderr.contains("panicked at") && !stderr.contains("stack backtrace"),
-        "{stderr}"
-    );
+    assert!(!stderr.contains("panicked at") && !stderr.contains("stack backtrace"), "{stderr}");
 
     // 2. A panic inside progenitor/typify (enum values differing only in case), located by operation.
     let schemas = json!({"Thing": {"type": "object", "properties": {
@@ -109,14 +81,8 @@ fn bad_specs_fail_with_the_operation_named_and_no_backtrace() {
     });
     let (ok, stderr) = check_with("generator-panic", &minimal_spec(op, schemas));
     assert!(!ok, "the build must fail");
-    assert!(
-        stderr.contains("operation `get_thing` (GET /v1/thing) cannot be generated"),
-        "{stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked at") && !stderr.contains("stack backtrace"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("operation `get_thing` (GET /v1/thing) cannot be generated"), "{stderr}");
+    assert!(!stderr.contains("panicked at") && !stderr.contains("stack backtrace"), "{stderr}");
 
     // 3. And the same crate builds with a good spec (the harness itself works).
     let op = json!({

@@ -55,27 +55,12 @@ fn manifest() -> BTreeMap<String, Entry> {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        assert!(
-            cols.len() >= 3,
-            "MANIFEST.tsv line {}: needs file, source, outcome[, note]",
-            n + 1
-        );
-        let entry = Entry {
-            expect: Outcome::parse(cols[2]),
-            note: cols.get(3).unwrap_or(&"").to_string(),
-        };
+        assert!(cols.len() >= 3, "MANIFEST.tsv line {}: needs file, source, outcome[, note]", n + 1);
+        let entry = Entry { expect: Outcome::parse(cols[2]), note: cols.get(3).unwrap_or(&"").to_string() };
         if entry.expect != Outcome::Exact {
-            assert!(
-                !entry.note.trim().is_empty(),
-                "MANIFEST.tsv line {}: an exception needs its reason",
-                n + 1
-            );
+            assert!(!entry.note.trim().is_empty(), "MANIFEST.tsv line {}: an exception needs its reason", n + 1);
         }
-        assert!(
-            entries.insert(cols[0].to_string(), entry).is_none(),
-            "MANIFEST.tsv: {} listed twice",
-            cols[0]
-        );
+        assert!(entries.insert(cols[0].to_string(), entry).is_none(), "MANIFEST.tsv: {} listed twice", cols[0]);
     }
     entries
 }
@@ -99,10 +84,7 @@ fn fixtures() -> Vec<PathBuf> {
 fn without_nulls(v: &Value) -> Value {
     match v {
         Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
+            map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
         other => other.clone(),
@@ -116,15 +98,13 @@ fn check(operation: &str, kind: &str, body: &[u8]) -> (Outcome, String) {
         Err(e) => return (Outcome::Fails, format!("not JSON: {e}")),
     };
     let (decoded, strict) = if operation == "webhook_payload" {
-        let decoded = serde_json::from_slice::<baanx::api::types::WebhookEventPayload>(body)
-            .and_then(|payload| {
-                if payload.event_type == Some(baanx::api::types::WebhookEventType::KycStatusChanged)
-                {
-                    let object = Value::Object(payload.event_object.clone().unwrap_or_default());
-                    serde_json::from_value::<baanx::api::types::KycStatusChangedObject>(object)?;
-                }
-                serde_json::to_value(&payload)
-            });
+        let decoded = serde_json::from_slice::<baanx::api::types::WebhookEventPayload>(body).and_then(|payload| {
+            if payload.event_type == Some(baanx::api::types::WebhookEventType::KycStatusChanged) {
+                let object = Value::Object(payload.event_object.clone().unwrap_or_default());
+                serde_json::from_value::<baanx::api::types::KycStatusChangedObject>(object)?;
+            }
+            serde_json::to_value(&payload)
+        });
         (Some(decoded), false)
     } else if kind.starts_with("request") {
         (dispatch::decode_request(operation, body), true)
@@ -136,24 +116,13 @@ fn check(operation: &str, kind: &str, body: &[u8]) -> (Outcome, String) {
         panic!("{operation}/{kind}: unknown fixture kind");
     };
     let Some(decoded) = decoded else {
-        return (
-            Outcome::Fails,
-            "the operation has no typed body of this kind".into(),
-        );
+        return (Outcome::Fails, "the operation has no typed body of this kind".into());
     };
     match decoded {
         Err(e) => (Outcome::Fails, e.to_string()),
         Ok(again) => {
-            let same = if strict {
-                again == original
-            } else {
-                without_nulls(&again) == without_nulls(&original)
-            };
-            if same {
-                (Outcome::Exact, String::new())
-            } else {
-                (Outcome::Lossy, format!("re-encoded as {again}"))
-            }
+            let same = if strict { again == original } else { without_nulls(&again) == without_nulls(&original) };
+            if same { (Outcome::Exact, String::new()) } else { (Outcome::Lossy, format!("re-encoded as {again}")) }
         }
     }
 }
@@ -166,11 +135,7 @@ fn every_docs_example_matches_the_contract() {
     let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
     let mut seen = Vec::new();
     for path in fixtures() {
-        let rel = path
-            .strip_prefix(ROOT)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = path.strip_prefix(ROOT).unwrap().to_string_lossy().replace('\\', "/");
         seen.push(rel.clone());
         let Some(entry) = manifest.get(&rel) else {
             problems.push(format!("{rel}: not in MANIFEST.tsv"));
@@ -188,10 +153,7 @@ fn every_docs_example_matches_the_contract() {
             println!("{outcome:?}\t{rel}\t{detail}\t{}", entry.note);
         }
         if outcome != entry.expect {
-            problems.push(format!(
-                "{rel}: expected {:?}, got {outcome:?}: {detail}",
-                entry.expect
-            ));
+            problems.push(format!("{rel}: expected {:?}, got {outcome:?}: {detail}", entry.expect));
         }
     }
     for (rel, entry) in &manifest {
@@ -199,23 +161,14 @@ fn every_docs_example_matches_the_contract() {
             problems.push(format!("{rel}: in MANIFEST.tsv but no such file"));
         }
     }
-    let json_total: usize = counts
-        .iter()
-        .filter(|(o, _)| **o != Outcome::Skipped)
-        .map(|(_, n)| n)
-        .sum();
+    let json_total: usize = counts.iter().filter(|(o, _)| **o != Outcome::Skipped).map(|(_, n)| n).sum();
     println!(
         "docs examples: {} exact, {} lossy, {} fail, of {json_total} JSON examples",
         counts.get(&Outcome::Exact).unwrap_or(&0),
         counts.get(&Outcome::Lossy).unwrap_or(&0),
         counts.get(&Outcome::Fails).unwrap_or(&0),
     );
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
 #[test]

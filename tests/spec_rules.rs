@@ -7,8 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 fn spec() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -32,11 +31,7 @@ fn operations(spec: &Value) -> Vec<Op<'_>> {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
-                ops.push(Op {
-                    method: method.to_uppercase(),
-                    path: path.clone(),
-                    op,
-                });
+                ops.push(Op { method: method.to_uppercase(), path: path.clone(), op });
             }
         }
     }
@@ -52,11 +47,8 @@ struct CatalogRow {
 }
 
 fn catalog() -> Vec<CatalogRow> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/catalog/endpoints.tsv"
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalog/endpoints.tsv")).unwrap();
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -86,73 +78,31 @@ fn every_catalog_row_is_one_operation_and_nothing_else_is_documented() {
     assert_eq!(rows.len(), 74, "the docs catalog has 74 operations");
     let mut missing = Vec::new();
     for row in &rows {
-        let found: Vec<&Op> = ops
-            .iter()
-            .filter(|o| o.method == row.method && o.path == row.path)
-            .collect();
+        let found: Vec<&Op> = ops.iter().filter(|o| o.method == row.method && o.path == row.path).collect();
         match found.as_slice() {
             [op] => {
-                assert_eq!(
-                    op.op["tags"],
-                    serde_json::json!([row.group]),
-                    "{}: tag",
-                    op.label()
-                );
-                assert_eq!(
-                    op.op["x-doc-page"],
-                    row.doc_page.as_str(),
-                    "{}: x-doc-page",
-                    op.label()
-                );
-                assert_eq!(
-                    op.op["summary"],
-                    row.title.as_str(),
-                    "{}: summary is the page title",
-                    op.label()
-                );
-                assert!(
-                    op.op.get("x-undocumented").is_none(),
-                    "{}: documented",
-                    op.label()
-                );
+                assert_eq!(op.op["tags"], serde_json::json!([row.group]), "{}: tag", op.label());
+                assert_eq!(op.op["x-doc-page"], row.doc_page.as_str(), "{}: x-doc-page", op.label());
+                assert_eq!(op.op["summary"], row.title.as_str(), "{}: summary is the page title", op.label());
+                assert!(op.op.get("x-undocumented").is_none(), "{}: documented", op.label());
             }
             _ => missing.push(format!("{} {}", row.method, row.path)),
         }
     }
-    assert!(
-        missing.is_empty(),
-        "catalog rows without exactly one operation: {missing:?}"
-    );
+    assert!(missing.is_empty(), "catalog rows without exactly one operation: {missing:?}");
     let extra: Vec<String> = ops
         .iter()
-        .filter(|o| {
-            !rows
-                .iter()
-                .any(|r| r.method == o.method && r.path == o.path)
-        })
+        .filter(|o| !rows.iter().any(|r| r.method == o.method && r.path == o.path))
         .map(|o| o.label())
         .collect();
     for label in &extra {
         let op = ops.iter().find(|o| &o.label() == label).unwrap();
-        assert_eq!(
-            op.op["x-undocumented"], true,
-            "{label}: not in the catalog, so it must be marked x-undocumented"
-        );
+        assert_eq!(op.op["x-undocumented"], true, "{label}: not in the catalog, so it must be marked x-undocumented");
     }
-    let mut undocumented: Vec<String> = extra
-        .iter()
-        .map(|l| l.split(' ').next().unwrap().to_string())
-        .collect();
+    let mut undocumented: Vec<String> = extra.iter().map(|l| l.split(' ').next().unwrap().to_string()).collect();
     undocumented.sort();
     // The undocumented production endpoints of field-notes.md.
-    assert_eq!(
-        undocumented,
-        [
-            "exchange_oauth2_token",
-            "get_card_cashback",
-            "oauth2_authorize"
-        ]
-    );
+    assert_eq!(undocumented, ["exchange_oauth2_token", "get_card_cashback", "oauth2_authorize"]);
     assert_eq!(ops.len(), 77);
 }
 
@@ -164,43 +114,23 @@ fn every_operation_is_named_tagged_and_linked_to_its_docs_page() {
         let id = op.id();
         assert!(
             !id.is_empty()
-                && id.split('_').all(|w| !w.is_empty()
-                    && w.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+                && id
+                    .split('_')
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
             "{}: operationId must be snake_case",
             op.label()
         );
-        assert!(
-            ids.insert(id.to_string()),
-            "{}: duplicate operationId",
-            op.label()
-        );
+        assert!(ids.insert(id.to_string()), "{}: duplicate operationId", op.label());
         let tags = op.op["tags"].as_array().unwrap();
         assert_eq!(tags.len(), 1, "{}: one tag", op.label());
-        assert!(
-            op.op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-            "{}: summary",
-            op.label()
-        );
-        assert!(
-            op.op["description"].as_str().is_some_and(|s| !s.is_empty()),
-            "{}: description",
-            op.label()
-        );
+        assert!(op.op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{}: summary", op.label());
+        assert!(op.op["description"].as_str().is_some_and(|s| !s.is_empty()), "{}: description", op.label());
         let page = op.op["x-doc-page"].as_str().unwrap_or("");
-        assert!(
-            page.starts_with("api-reference/"),
-            "{}: x-doc-page {page:?}",
-            op.label()
-        );
+        assert!(page.starts_with("api-reference/"), "{}: x-doc-page {page:?}", op.label());
         if let Some(conflicts) = op.op.get("x-doc-conflict") {
-            let conflicts = conflicts
-                .as_array()
-                .unwrap_or_else(|| panic!("{}: x-doc-conflict is a list", op.label()));
+            let conflicts = conflicts.as_array().unwrap_or_else(|| panic!("{}: x-doc-conflict is a list", op.label()));
             assert!(
-                conflicts
-                    .iter()
-                    .all(|c| c.as_str().is_some_and(|s| s.len() > 20)),
+                conflicts.iter().all(|c| c.as_str().is_some_and(|s| s.len() > 20)),
                 "{}: conflicts are sentences",
                 op.label()
             );
@@ -216,18 +146,9 @@ fn credentials_are_security_schemes_never_parameters() {
     assert_eq!(schemes["clientKey"]["in"], "header");
     assert_eq!(schemes["secretKey"]["name"], "x-secret-key");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
-    let injected = [
-        "x-client-key",
-        "x-secret-key",
-        "authorization",
-        "x-us-env",
-        "x-client-id",
-        "region",
-    ];
+    let injected = ["x-client-key", "x-secret-key", "authorization", "x-us-env", "x-client-id", "region"];
     for op in operations(&spec) {
-        let security = op.op["security"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{}: security list", op.label()));
+        let security = op.op["security"].as_array().unwrap_or_else(|| panic!("{}: security list", op.label()));
         for alternative in security {
             for scheme in alternative.as_object().unwrap().keys() {
                 assert!(
@@ -239,11 +160,7 @@ fn credentials_are_security_schemes_never_parameters() {
         }
         for p in op.op["parameters"].as_array().into_iter().flatten() {
             let name = p["name"].as_str().unwrap().to_ascii_lowercase();
-            assert!(
-                !injected.contains(&name.as_str()),
-                "{}: {name} is injected by the client",
-                op.label()
-            );
+            assert!(!injected.contains(&name.as_str()), "{}: {name} is injected by the client", op.label());
         }
     }
 }
@@ -254,28 +171,15 @@ fn every_error_response_is_the_shared_api_error() {
     let api_error = serde_json::json!({"$ref": "#/components/schemas/ApiError"});
     for op in operations(&spec) {
         let responses = op.op["responses"].as_object().unwrap();
-        assert!(
-            !responses.contains_key("default"),
-            "{}: no default response",
-            op.label()
-        );
+        assert!(!responses.contains_key("default"), "{}: no default response", op.label());
         for range in ["4XX", "5XX"] {
-            assert!(
-                responses.contains_key(range),
-                "{}: {range} declared",
-                op.label()
-            );
+            assert!(responses.contains_key(range), "{}: {range} declared", op.label());
         }
         for (code, response) in responses {
             if code.starts_with('4') || code.starts_with('5') {
                 let content = response["content"].as_object().unwrap();
                 assert_eq!(content.len(), 1, "{}: {code} media types", op.label());
-                assert_eq!(
-                    content["application/json"]["schema"],
-                    api_error,
-                    "{}: {code}",
-                    op.label()
-                );
+                assert_eq!(content["application/json"]["schema"], api_error, "{}: {code}", op.label());
             }
         }
     }
@@ -298,13 +202,7 @@ fn walk<'a>(
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap();
         if seen.insert(name.to_string()) {
-            walk(
-                spec,
-                &spec["components"]["schemas"][name],
-                name.to_string(),
-                seen,
-                f,
-            );
+            walk(spec, &spec["components"]["schemas"][name], name.to_string(), seen, f);
         }
         return;
     }
@@ -318,13 +216,7 @@ fn walk<'a>(
         walk(spec, &schema["items"], format!("{at}[]"), seen, f);
     }
     if schema["additionalProperties"].is_object() {
-        walk(
-            spec,
-            &schema["additionalProperties"],
-            format!("{at}{{}}"),
-            seen,
-            f,
-        );
+        walk(spec, &schema["additionalProperties"], format!("{at}{{}}"), seen, f);
     }
     for (name, property) in schema["properties"].as_object().into_iter().flatten() {
         walk(spec, property, format!("{at}.{name}"), seen, f);
@@ -340,26 +232,14 @@ fn response_schemas(spec: &Value) -> Vec<(String, &Value)> {
             if let Some(schema) = response.pointer("/content/application~1json/schema")
                 && code.starts_with('2')
             {
-                walk(
-                    spec,
-                    schema,
-                    op.id().to_string(),
-                    &mut seen,
-                    &mut |at, s| out.push((at.to_string(), s)),
-                );
+                walk(spec, schema, op.id().to_string(), &mut seen, &mut |at, s| out.push((at.to_string(), s)));
             }
         }
     }
     // The delivered webhook payload is a response too (it is read, not sent).
     let payload = &spec["components"]["schemas"]["WebhookEventPayload"];
     seen.insert("WebhookEventPayload".to_string());
-    walk(
-        spec,
-        payload,
-        "WebhookEventPayload".into(),
-        &mut seen,
-        &mut |at, s| out.push((at.to_string(), s)),
-    );
+    walk(spec, payload, "WebhookEventPayload".into(), &mut seen, &mut |at, s| out.push((at.to_string(), s)));
     out
 }
 
@@ -367,28 +247,15 @@ fn response_schemas(spec: &Value) -> Vec<(String, &Value)> {
 fn response_schemas_tolerate_a_looser_live_api() {
     let spec = spec();
     let mut problems = Vec::new();
-    let forbidden = [
-        "required",
-        "pattern",
-        "minLength",
-        "maxLength",
-        "minimum",
-        "maximum",
-        "minItems",
-        "maxItems",
-    ];
+    let forbidden = ["required", "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems"];
     for (at, schema) in response_schemas(&spec) {
         for key in forbidden {
             if schema.get(key).is_some() {
-                problems.push(format!(
-                    "{at}: `{key}` would turn a looser live value into a decode error"
-                ));
+                problems.push(format!("{at}: `{key}` would turn a looser live value into a decode error"));
             }
         }
         if schema["additionalProperties"] == false {
-            problems.push(format!(
-                "{at}: additionalProperties false rejects new fields"
-            ));
+            problems.push(format!("{at}: additionalProperties false rejects new fields"));
         }
         if let Some(format) = schema["format"].as_str()
             && ["date-time", "date", "uuid", "email", "uri"].contains(&format)
@@ -397,23 +264,14 @@ fn response_schemas_tolerate_a_looser_live_api() {
         }
         for (name, property) in schema["properties"].as_object().into_iter().flatten() {
             if property["nullable"] != true {
-                problems.push(format!(
-                    "{at}.{name}: not nullable (the live API omits and nulls fields)"
-                ));
+                problems.push(format!("{at}.{name}: not nullable (the live API omits and nulls fields)"));
             }
             if property.get("$ref").is_some() {
-                problems.push(format!(
-                    "{at}.{name}: a $ref property cannot be nullable; use allOf + nullable"
-                ));
+                problems.push(format!("{at}.{name}: a $ref property cannot be nullable; use allOf + nullable"));
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
 /// `feesInTransactionCurrency` → `[fees, in, transaction, currency]`.
@@ -437,18 +295,7 @@ fn amounts_are_plain_decimal_strings() {
     let mut decimals = 0;
     let mut problems = Vec::new();
     // Field names that hold money, fees or rates; the listed exceptions are counts.
-    let money = [
-        "amount",
-        "balance",
-        "fee",
-        "fees",
-        "rate",
-        "price",
-        "allowance",
-        "wei",
-        "eth",
-        "usdc",
-    ];
+    let money = ["amount", "balance", "fee", "fees", "rate", "price", "allowance", "wei", "eth", "usdc"];
     let not_money = ["cap", "total", "count", "limit", "used"];
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
         let mut seen = BTreeSet::new();
@@ -459,26 +306,20 @@ fn amounts_are_plain_decimal_strings() {
                     .as_object()
                     .unwrap()
                     .keys()
-                    .filter(|k| {
-                        !["type", "format", "nullable", "description", "example"]
-                            .contains(&k.as_str())
-                    })
+                    .filter(|k| !["type", "format", "nullable", "description", "example"].contains(&k.as_str()))
                     .collect();
                 if s["type"] != "string" || !extra.is_empty() {
-                    problems.push(format!("{at}: a decimal must be exactly {{type: string, format: decimal}}, has {extra:?}"));
+                    problems.push(format!(
+                        "{at}: a decimal must be exactly {{type: string, format: decimal}}, has {extra:?}"
+                    ));
                 }
             }
             for (field, property) in s["properties"].as_object().into_iter().flatten() {
                 let words = words_of(field);
                 let looks_like_money = words.iter().any(|w| money.contains(&w.as_str()))
                     && !not_money.contains(&field.to_ascii_lowercase().as_str());
-                if looks_like_money
-                    && property["format"] != "decimal"
-                    && property["type"] != "array"
-                {
-                    problems.push(format!(
-                        "{at}.{field}: looks like money but is not a decimal"
-                    ));
+                if looks_like_money && property["format"] != "decimal" && property["type"] != "array" {
+                    problems.push(format!("{at}.{field}: looks like money but is not a decimal"));
                 }
                 if property["type"] == "number" {
                     problems.push(format!("{at}.{field}: `number` would decode through f64"));
@@ -509,20 +350,14 @@ fn value_sets_are_named_open_enums() {
         let mut seen = BTreeSet::new();
         walk(&spec, schema, name.clone(), &mut seen, &mut |at, s| {
             if s.get("enum").is_some() && at.contains('.') {
-                problems.push(format!(
-                    "{at}: inline enum (closed in Rust): make it a named component"
-                ));
+                problems.push(format!("{at}: inline enum (closed in Rust): make it a named component"));
             }
         });
     }
     for op in operations(&spec) {
         for p in op.op["parameters"].as_array().into_iter().flatten() {
             if p["schema"].get("enum").is_some() {
-                problems.push(format!(
-                    "{}: parameter {} has an inline enum",
-                    op.label(),
-                    p["name"]
-                ));
+                problems.push(format!("{}: parameter {} has an inline enum", op.label(), p["name"]));
             }
         }
     }
@@ -532,21 +367,11 @@ fn value_sets_are_named_open_enums() {
 #[test]
 fn contradictions_are_recorded() {
     let spec = spec();
-    let count: usize = operations(&spec)
-        .iter()
-        .map(|o| o.op["x-doc-conflict"].as_array().map_or(0, Vec::len))
-        .sum();
+    let count: usize = operations(&spec).iter().map(|o| o.op["x-doc-conflict"].as_array().map_or(0, Vec::len)).sum();
     // The docs contradict themselves on the client key header, region routing, the secret key, error statuses,
     // field types and more; losing these notes in an edit would lose the reasons behind the contract's choices.
     assert!(count >= 200, "only {count} x-doc-conflict notes");
-    let op = |id: &str| {
-        operations(&spec)
-            .into_iter()
-            .find(|o| o.id() == id)
-            .unwrap()
-            .op["x-doc-conflict"]
-            .to_string()
-    };
+    let op = |id: &str| operations(&spec).into_iter().find(|o| o.id() == id).unwrap().op["x-doc-conflict"].to_string();
     assert!(op("list_card_transactions").contains("mccCategories"));
     assert!(op("exchange_oauth_token").contains("x-secret-key"));
     assert!(op("create_order").contains("X-Client-ID"));

@@ -2,9 +2,8 @@
 //! re-cased enum values, absent or null "required" fields, long decimals and amounts sent as JSON numbers.
 
 use baanx::api::types::{
-    Card, CardStatus, CardTransaction, CardTransactionSign, LoginResponse, OrderPaymentConfig,
-    WalletExternalPriority, WalletHistoryEntry, WalletHistorySign, WalletWithdrawalEstimate,
-    WithdrawCreditWalletRequest,
+    Card, CardStatus, CardTransaction, CardTransactionSign, LoginResponse, OrderPaymentConfig, WalletExternalPriority,
+    WalletHistoryEntry, WalletHistorySign, WalletWithdrawalEstimate, WithdrawCreditWalletRequest,
 };
 use serde_json::json;
 
@@ -14,14 +13,9 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> T {
 
 #[test]
 fn unknown_fields_are_ignored() {
-    let card: Card = decode(
-        r#"{"id": "000000000050277836", "status": "ACTIVE", "brandNew": {"nested": [1, 2.5]}, "x": null}"#,
-    );
-    assert_eq!(
-        card.id.as_deref(),
-        Some("000000000050277836"),
-        "ids keep their leading zeros"
-    );
+    let card: Card =
+        decode(r#"{"id": "000000000050277836", "status": "ACTIVE", "brandNew": {"nested": [1, 2.5]}, "x": null}"#);
+    assert_eq!(card.id.as_deref(), Some("000000000050277836"), "ids keep their leading zeros");
     assert_eq!(card.status, Some(CardStatus::Active));
 }
 
@@ -76,18 +70,9 @@ fn long_decimal_strings_are_exact() {
         r#"{"amountInTransactionCurrency": "0.12345678901234567890", "billingConversionRate": "0.9294117647058824",
             "ecbRate": "12345678.000000000000000001", "feesInTransactionCurrency": "0"}"#,
     );
-    assert_eq!(
-        tx.amount_in_transaction_currency.unwrap().to_string(),
-        "0.12345678901234567890"
-    );
-    assert_eq!(
-        tx.billing_conversion_rate.unwrap().to_string(),
-        "0.9294117647058824"
-    );
-    assert_eq!(
-        tx.ecb_rate.unwrap().to_string(),
-        "12345678.000000000000000001"
-    );
+    assert_eq!(tx.amount_in_transaction_currency.unwrap().to_string(), "0.12345678901234567890");
+    assert_eq!(tx.billing_conversion_rate.unwrap().to_string(), "0.9294117647058824");
+    assert_eq!(tx.ecb_rate.unwrap().to_string(), "12345678.000000000000000001");
     assert_eq!(tx.fees_in_transaction_currency.unwrap().to_string(), "0");
 }
 
@@ -97,14 +82,8 @@ fn amounts_sent_as_json_numbers_are_exact() {
     let tx: CardTransaction = decode(
         r#"{"amountInTransactionCurrency": 0.1, "amountInOriginalCurrency": 123.45678901234567890123, "mcc": 5964}"#,
     );
-    assert_eq!(
-        tx.amount_in_transaction_currency.unwrap().to_string(),
-        "0.1"
-    );
-    assert_eq!(
-        tx.amount_in_original_currency.unwrap().to_string(),
-        "123.45678901234567890123"
-    );
+    assert_eq!(tx.amount_in_transaction_currency.unwrap().to_string(), "0.1");
+    assert_eq!(tx.amount_in_original_currency.unwrap().to_string(), "123.45678901234567890123");
     assert_eq!(tx.mcc, Some(5964), "integer fields still decode");
     let config: OrderPaymentConfig = decode(r#"{"paymentAmount": 123}"#);
     assert_eq!(config.payment_amount.unwrap().to_string(), "123");
@@ -124,18 +103,12 @@ fn amounts_that_cannot_be_exact_fail_with_the_field_named_in_the_error() {
         r#"{"amountInTransactionCurrency": {"v": 1}}"#,
     ] {
         let err = serde_json::from_str::<CardTransaction>(body).unwrap_err();
-        assert!(
-            err.to_string().contains("amount") || err.to_string().contains("decimal"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("amount") || err.to_string().contains("decimal"), "{err}");
     }
     // Estimates (x-amount-rounding) round the 29th digit instead.
     let estimate: WalletWithdrawalEstimate =
         decode(r#"{"usdc": "0.01644666445335518319452825472", "wei": "6219123007416"}"#);
-    assert_eq!(
-        estimate.usdc.unwrap().to_string(),
-        "0.0164466644533551831945282547"
-    );
+    assert_eq!(estimate.usdc.unwrap().to_string(), "0.0164466644533551831945282547");
     assert_eq!(estimate.wei.unwrap().to_string(), "6219123007416");
 }
 
@@ -143,27 +116,18 @@ fn amounts_that_cannot_be_exact_fail_with_the_field_named_in_the_error() {
 fn amounts_decode_exactly_from_a_json_value_too() {
     let value = json!({"amountInTransactionCurrency": "0.79", "amountInOriginalCurrency": 0.85});
     let tx: CardTransaction = serde_json::from_value(value).unwrap();
-    assert_eq!(
-        tx.amount_in_transaction_currency.unwrap().to_string(),
-        "0.79"
-    );
+    assert_eq!(tx.amount_in_transaction_currency.unwrap().to_string(), "0.79");
     assert_eq!(tx.amount_in_original_currency.unwrap().to_string(), "0.85");
 }
 
 #[test]
 fn request_amounts_are_sent_as_decimal_strings_with_their_scale() {
-    let body = WithdrawCreditWalletRequest {
-        amount: "10.00".parse().unwrap(),
-    };
-    assert_eq!(
-        serde_json::to_value(&body).unwrap(),
-        json!({"amount": "10.00"})
-    );
+    let body = WithdrawCreditWalletRequest { amount: "10.00".parse().unwrap() };
+    assert_eq!(serde_json::to_value(&body).unwrap(), json!({"amount": "10.00"}));
 }
 
 #[test]
 fn numeric_ids_where_the_api_sends_numbers() {
-    let priority: WalletExternalPriority =
-        decode(r#"{"id": 551, "priority": 1, "address": "0xabc"}"#);
+    let priority: WalletExternalPriority = decode(r#"{"id": 551, "priority": 1, "address": "0xabc"}"#);
     assert_eq!(priority.id, Some(551));
 }

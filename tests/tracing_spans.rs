@@ -1,7 +1,10 @@
 //! The tracing span each call emits. Alone in its test binary: a thread-scoped subscriber misses callsites that
 //! other tests' threads hit first.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,9 +28,7 @@ async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration()
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/wallet/credit"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(serde_json::json!({"balance": "150.50"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"balance": "150.50"})))
         .mount(&server)
         .await;
     let capture = Capture::default();
@@ -40,17 +41,13 @@ async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration()
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let wallet = baanx::Client::builder()
-        .environment(baanx::Environment::Custom(server.uri()))
-        .client_key("pk_test_hooks")
-        .build()
-        .unwrap()
-        .api()
-        .get_credit_wallet()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let client = common::client(&server).with_session(common::oauth_session(
+        "a0",
+        "r0",
+        Duration::from_secs(3600),
+        baanx::Region::International,
+    ));
+    let wallet = client.api().get_credit_wallet().send().await.unwrap().into_inner();
     assert_eq!(wallet.balance.unwrap().to_string(), "150.50");
 
     let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
@@ -58,16 +55,8 @@ async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration()
         .lines()
         .find(|l| l.contains("baanx.request") && l.contains("close"))
         .unwrap_or_else(|| panic!("no closed span in {log}"));
-    for expected in [
-        "operation=\"get_credit_wallet\"",
-        "method=GET",
-        "status=200",
-        "duration_ms=",
-    ] {
+    for expected in ["operation=\"get_credit_wallet\"", "method=GET", "status=200", "duration_ms="] {
         assert!(line.contains(expected), "{expected} missing from {line}");
     }
-    assert!(
-        !log.contains("pk_test_hooks"),
-        "the client key never reaches the logs"
-    );
+    assert!(!log.contains("pk_test_auth"), "the client key never reaches the logs");
 }

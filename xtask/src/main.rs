@@ -3,14 +3,8 @@
 use anyhow::{Result, bail};
 
 const COMMANDS: &[(&str, &str)] = &[
-    (
-        "update-spec",
-        "regenerate openapi.json from the upstream docs (not implemented yet: see the spec tooling issue)",
-    ),
-    (
-        "drift",
-        "check that openapi.json, the overlay and the generated API surface agree (not implemented yet)",
-    ),
+    ("update-spec", "regenerate openapi.json from the upstream docs (not implemented yet: see the spec tooling issue)"),
+    ("drift", "check that openapi.json, the overlay and the generated API surface agree (not implemented yet)"),
 ];
 
 fn usage() -> String {

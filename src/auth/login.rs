@@ -1,0 +1,143 @@
+//! Password login, with the OTP step and unfinished onboarding, and logout.
+//!
+//! `POST /v1/auth/login` answers HTTP 200 even when the login is not finished: `isOtpRequired: true` (the server
+//! sends no code by itself: call [`Client::send_otp`], then log in again with the code), or a non-null `phase`
+//! (registration not finished). [`LoginOutcome`] names the three cases.
+
+use std::time::SystemTime;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{Session, TokenSet};
+use crate::api::types::{LoginPhase, LoginRequest, SendLoginOtpRequest};
+use crate::call::Call;
+use crate::client::Client;
+use crate::error::{Error, ErrorContext};
+
+/// What a password login led to.
+#[derive(Debug)]
+#[must_use]
+pub enum LoginOutcome {
+    /// Signed in: the client's session now holds the access token (6 hours, no refresh token).
+    Authenticated(Session),
+    /// The user has a second factor: call [`Client::send_otp`] with `user_id` (SMS users; authenticator users
+    /// already have a code), then [`Client::login_with_otp`].
+    OtpRequired {
+        /// The id to send the OTP for.
+        user_id: String,
+        /// The masked phone number the code goes to (`+445*****225`), when the server said.
+        phone_hint: Option<String>,
+    },
+    /// Registration is not finished: the user must complete the `phase` step. Some of these logins still carry a
+    /// working token (`session`).
+    OnboardingIncomplete {
+        /// The registration step still open.
+        phase: LoginPhase,
+        /// The user's id, when the server said.
+        user_id: Option<String>,
+        /// The session, when the server issued a token anyway.
+        session: Option<Session>,
+    },
+}
+
+impl Client {
+    /// Logs in with email and password.
+    ///
+    /// ```no_run
+    /// use baanx::auth::LoginOutcome;
+    ///
+    /// # async fn demo(client: baanx::Client, read_code: impl Fn() -> String) -> Result<(), baanx::Error> {
+    /// let outcome = match client.login("user@example.com", "secret").await? {
+    ///     LoginOutcome::OtpRequired { user_id, .. } => {
+    ///         client.send_otp(&user_id).await?;
+    ///         client.login_with_otp("user@example.com", "secret", read_code()).await?
+    ///     }
+    ///     other => other,
+    /// };
+    /// if let LoginOutcome::Authenticated(_) = outcome {
+    ///     // client.api() now acts for the user
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn login(
+        &self,
+        email: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Result<LoginOutcome, Error> {
+        self.password_login(email.into(), password.into(), None).await
+    }
+
+    /// Logs in with email, password and the OTP code the user received.
+    pub async fn login_with_otp(
+        &self,
+        email: impl Into<String>,
+        password: impl Into<SecretString>,
+        otp_code: impl Into<SecretString>,
+    ) -> Result<LoginOutcome, Error> {
+        self.password_login(email.into(), password.into(), Some(otp_code.into())).await
+    }
+
+    async fn password_login(
+        &self,
+        email: String,
+        password: SecretString,
+        otp: Option<SecretString>,
+    ) -> Result<LoginOutcome, Error> {
+        const OPERATION: &str = "login";
+        let body = LoginRequest {
+            email,
+            password: password.expose_secret().to_string(),
+            otp_code: otp.map(|c| c.expose_secret().to_string()),
+        };
+        let answer = self.api().login().body(body).call().await?;
+        let received = SystemTime::now();
+        let token = answer.access_token.clone().filter(|t| !t.trim().is_empty());
+        if answer.is_otp_required == Some(true) {
+            // A token sent alongside is a placeholder until the OTP step is done.
+            let user_id = answer.user_id.clone().ok_or_else(|| Error::Decode {
+                message: "login asked for an OTP but sent no userId".into(),
+                body_snippet: String::new(),
+                context: ErrorContext::operation(OPERATION),
+            })?;
+            return Ok(LoginOutcome::OtpRequired { user_id, phone_hint: answer.phone_number.clone() });
+        }
+        let session = match token {
+            Some(token) => {
+                self.session().install(TokenSet::password(token, self.region(), received)).await?;
+                Some(self.session().clone())
+            }
+            None => None,
+        };
+        match (answer.phase, session) {
+            (Some(phase), session) => {
+                Ok(LoginOutcome::OnboardingIncomplete { phase, user_id: answer.user_id, session })
+            }
+            (None, Some(session)) => Ok(LoginOutcome::Authenticated(session)),
+            (None, None) => Err(Error::Decode {
+                message: "login answered without a token, an OTP request or an onboarding phase".into(),
+                body_snippet: String::new(),
+                context: ErrorContext::operation(OPERATION),
+            }),
+        }
+    }
+
+    /// Asks the server to send the login OTP to the user (rate limited: [`Error::RateLimited`] carries the wait).
+    /// An answer of `success: false` (the code was not sent) is [`Error::Refused`].
+    pub async fn send_otp(&self, user_id: &str) -> Result<(), Error> {
+        let body = SendLoginOtpRequest { user_id: user_id.to_string() };
+        self.api().send_login_otp().body(body).call().await?;
+        Ok(())
+    }
+
+    /// Ends the session on the server (`POST /v1/auth/logout`), then forgets it here and in the store. A session
+    /// the server already ended counts as logged out.
+    pub async fn logout(&self) -> Result<(), Error> {
+        if self.session().load().await?.is_some() {
+            match self.api().logout().call().await {
+                Ok(_) | Err(Error::Unauthorized { .. } | Error::SessionExpired { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.session().clear().await
+    }
+}

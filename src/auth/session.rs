@@ -1,0 +1,417 @@
+//! [`Session`]: the tokens a client acts with, renewed ahead of expiry and after a 401, one refresh at a time.
+//!
+//! - **Refresh ahead**: a call that finds the access token within the refresh margin of its expiry (default 5
+//!   minutes, at most half its lifetime) renews it first.
+//! - **Single flight**: however many calls find it stale at once, one refresh request goes out; the others wait
+//!   for it and go on with the new token, or all fail with the same error.
+//! - **Rotation**: the refresh runs in its own task, so a caller that gives up cannot lose the rotated refresh
+//!   token half-way; the new token set is saved to the store before it is used, and kept in memory if the save
+//!   fails.
+//! - **End**: a refused refresh (`invalid_grant`, 401) ends the session ([`Error::SessionExpired`]) and clears
+//!   the store; a password session (no refresh token) ends at its expiry with the same error, not a 401.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared};
+use reqwest::header::HeaderValue;
+use secrecy::ExposeSecret;
+
+use super::{TokenKind, TokenSet, TokenStore};
+use crate::api;
+use crate::api::types::{ExchangeOAuth2TokenRequest, OAuthGrantType, OAuthTokenRequest};
+use crate::error::{Error, ErrorContext};
+
+/// The tokens a [`Client`](crate::Client) acts with. Cheap to clone: clones share the tokens.
+///
+/// ```no_run
+/// use baanx::auth::{FileTokenStore, Session};
+///
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+/// // One session per user on a backend, each in its own store.
+/// let alice = client.with_session(Session::with_store(FileTokenStore::new("alice.json")));
+/// if alice.session().load().await?.is_none() {
+///     // not signed in yet
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    state: Arc<State>,
+}
+
+struct State {
+    slot: RwLock<Slot>,
+    inflight: Mutex<Option<Flight>>,
+    store: Option<Arc<dyn TokenStore>>,
+    loaded: tokio::sync::OnceCell<()>,
+    refreshes: AtomicU64,
+}
+
+/// A refresh under way, shared by every call waiting for it.
+type Flight = Shared<BoxFuture<'static, Result<Arc<Installed>, Error>>>;
+
+#[derive(Clone)]
+enum Slot {
+    Empty,
+    Active(Arc<Installed>),
+    Ended(String),
+}
+
+/// A token set in use, with its `Authorization` header built once.
+pub(crate) struct Installed {
+    pub(crate) tokens: TokenSet,
+    pub(crate) bearer: HeaderValue,
+    persisted: AtomicBool,
+}
+
+impl Installed {
+    fn new(tokens: TokenSet, persisted: bool) -> Result<Arc<Self>, Error> {
+        let mut bearer =
+            HeaderValue::from_str(&format!("Bearer {}", tokens.access_token().expose_secret())).map_err(|_| {
+                Error::InvalidRequest {
+                    message: "the access token holds characters an HTTP header cannot carry".into(),
+                    context: ErrorContext::default(),
+                }
+            })?;
+        bearer.set_sensitive(true);
+        Ok(Arc::new(Installed { tokens, bearer, persisted: AtomicBool::new(persisted) }))
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slot = self.state.slot.read().map(|s| s.clone()).unwrap_or(Slot::Empty);
+        let mut d = f.debug_struct("Session");
+        match slot {
+            Slot::Empty => d.field("state", &"signed out"),
+            Slot::Ended(reason) => d.field("state", &"ended").field("reason", &reason),
+            Slot::Active(i) => d.field("state", &"active").field("tokens", &i.tokens),
+        };
+        d.field("store", &self.state.store).finish()
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    fn build(slot: Slot, store: Option<Arc<dyn TokenStore>>) -> Self {
+        let loaded = tokio::sync::OnceCell::new();
+        if store.is_none() {
+            let _ = loaded.set(());
+        }
+        Session {
+            state: Arc::new(State {
+                slot: RwLock::new(slot),
+                inflight: Mutex::new(None),
+                store,
+                loaded,
+                refreshes: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// A signed-out session kept in memory.
+    pub fn new() -> Self {
+        Session::build(Slot::Empty, None)
+    }
+
+    /// A session kept in `store`: its tokens load on first use and each new token set is saved there.
+    pub fn with_store(store: impl TokenStore + 'static) -> Self {
+        Session::with_shared_store(Arc::new(store))
+    }
+
+    pub(crate) fn with_shared_store(store: Arc<dyn TokenStore>) -> Self {
+        Session::build(Slot::Empty, Some(store))
+    }
+
+    /// A session acting with `tokens` (kept in memory), e.g. tokens a backend handed to the app.
+    pub fn from_tokens(tokens: TokenSet) -> Result<Self, Error> {
+        Ok(Session::build(Slot::Active(Installed::new(tokens, true)?), None))
+    }
+
+    /// Loads the store's tokens if that has not happened yet, and returns the current ones.
+    pub async fn load(&self) -> Result<Option<TokenSet>, Error> {
+        self.ensure_loaded().await?;
+        Ok(self.tokens())
+    }
+
+    /// The current tokens (in memory), if signed in.
+    pub fn tokens(&self) -> Option<TokenSet> {
+        match self.slot() {
+            Slot::Active(i) => Some(i.tokens.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether the session holds tokens (they may still be expired).
+    pub fn is_signed_in(&self) -> bool {
+        matches!(self.slot(), Slot::Active(_))
+    }
+
+    /// How many refresh requests this session has sent.
+    pub fn refresh_count(&self) -> u64 {
+        self.state.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the tokens here and in the store (the server is not told: see [`Client::logout`](crate::Client::logout)).
+    pub async fn clear(&self) -> Result<(), Error> {
+        *self.state.slot.write().unwrap_or_else(|e| e.into_inner()) = Slot::Empty;
+        if let Some(store) = &self.state.store {
+            store.clear().await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Saves `tokens` to the store, then makes them the session's.
+    pub(crate) async fn install(&self, tokens: TokenSet) -> Result<(), Error> {
+        let installed = Installed::new(tokens, false)?;
+        // The new tokens replace the old ones even if the save fails: they may be the only valid ones.
+        self.set(Slot::Active(installed.clone()));
+        let _ = self.state.loaded.set(());
+        self.persist(&installed).await
+    }
+
+    fn slot(&self) -> Slot {
+        self.state.slot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, slot: Slot) {
+        *self.state.slot.write().unwrap_or_else(|e| e.into_inner()) = slot;
+    }
+
+    async fn ensure_loaded(&self) -> Result<(), Error> {
+        let Some(store) = &self.state.store else {
+            return Ok(());
+        };
+        self.state
+            .loaded
+            .get_or_try_init(|| async {
+                if let Some(tokens) = store.load().await.map_err(store_error)? {
+                    let mut slot = self.state.slot.write().unwrap_or_else(|e| e.into_inner());
+                    if matches!(*slot, Slot::Empty) {
+                        *slot = Slot::Active(Installed::new(tokens, true)?);
+                    }
+                }
+                Ok::<(), Error>(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Saves an installed token set if it is not saved yet.
+    async fn persist(&self, installed: &Arc<Installed>) -> Result<(), Error> {
+        if installed.persisted.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if let Some(store) = &self.state.store {
+            store.save(&installed.tokens).await.map_err(store_error)?;
+        }
+        installed.persisted.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The tokens to send now, renewed first if they are about to expire.
+    ///
+    /// Boxed: the refresh it may start sends a request through the hooks that call it, and a boxed `Send` future
+    /// is what lets the compiler see that cycle through.
+    pub(crate) fn bearer<'a>(
+        &'a self,
+        api: &'a api::Client,
+        ahead: Duration,
+    ) -> BoxFuture<'a, Result<Arc<Installed>, Error>> {
+        self.bearer_inner(api, ahead).boxed()
+    }
+
+    async fn bearer_inner(&self, api: &api::Client, ahead: Duration) -> Result<Arc<Installed>, Error> {
+        self.ensure_loaded().await?;
+        let current = match self.slot() {
+            Slot::Empty => {
+                return Err(Error::SessionRequired { context: ErrorContext::default() });
+            }
+            Slot::Ended(reason) => return Err(expired(reason)),
+            Slot::Active(i) => i,
+        };
+        let now = SystemTime::now();
+        if !current.tokens.needs_refresh(now, ahead) {
+            self.persist(&current).await?;
+            return Ok(current);
+        }
+        if current.tokens.refresh_token().is_none() {
+            if current.tokens.is_expired(now) {
+                return Err(self.end("the password session reached its end (6 hours); log in again").await);
+            }
+            self.persist(&current).await?;
+            return Ok(current);
+        }
+        match self.refresh(api, &current).await {
+            // Renewal failed for a passing reason while the token still works: use it.
+            Err(e) if is_transient(&e) && !current.tokens.is_expired(SystemTime::now()) => {
+                tracing::warn!(error = %e, "renewing the session ahead of expiry failed; using the current token");
+                self.persist(&current).await?;
+                Ok(current)
+            }
+            other => other,
+        }
+    }
+
+    /// After the server refused `used` with a 401: the tokens to replay with, renewed unless someone else already
+    /// renewed them.
+    pub(crate) fn renew_after_rejection<'a>(
+        &'a self,
+        api: &'a api::Client,
+        used: &'a HeaderValue,
+    ) -> BoxFuture<'a, Result<Arc<Installed>, Error>> {
+        self.renew_after_rejection_inner(api, used).boxed()
+    }
+
+    async fn renew_after_rejection_inner(
+        &self,
+        api: &api::Client,
+        used: &HeaderValue,
+    ) -> Result<Arc<Installed>, Error> {
+        let current = match self.slot() {
+            Slot::Active(i) => i,
+            Slot::Ended(reason) => return Err(expired(reason)),
+            Slot::Empty => {
+                return Err(Error::SessionRequired { context: ErrorContext::default() });
+            }
+        };
+        if current.bearer != *used {
+            self.persist(&current).await?;
+            return Ok(current);
+        }
+        if current.tokens.refresh_token().is_none() {
+            return Err(Error::Unauthorized { message: None, context: ErrorContext::default() });
+        }
+        self.refresh(api, &current).await
+    }
+
+    /// Renews `stale`, or joins the renewal already under way.
+    async fn refresh(&self, api: &api::Client, stale: &Arc<Installed>) -> Result<Arc<Installed>, Error> {
+        enum Next {
+            Renewed(Arc<Installed>),
+            Wait(Flight),
+        }
+        let next = {
+            let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
+            match self.slot() {
+                Slot::Active(current) if !Arc::ptr_eq(&current, stale) => Next::Renewed(current),
+                Slot::Ended(reason) => return Err(expired(reason)),
+                _ => Next::Wait(match inflight.as_ref() {
+                    Some(flight) => flight.clone(),
+                    None => {
+                        let task = tokio::spawn(refresh_task(self.clone(), api.clone(), stale.clone()));
+                        let flight = async move {
+                            task.await.unwrap_or_else(|e| {
+                                Err(Error::Transport {
+                                    message: format!("the refresh task failed: {e}"),
+                                    source: None,
+                                    context: ErrorContext::default(),
+                                })
+                            })
+                        }
+                        .boxed()
+                        .shared();
+                        *inflight = Some(flight.clone());
+                        flight
+                    }
+                }),
+            }
+        };
+        match next {
+            Next::Renewed(current) => {
+                self.persist(&current).await?;
+                Ok(current)
+            }
+            Next::Wait(flight) => flight.await,
+        }
+    }
+
+    /// Ends the session: no more calls with it, store cleared.
+    async fn end(&self, reason: &str) -> Error {
+        self.set(Slot::Ended(reason.to_string()));
+        if let Some(store) = &self.state.store
+            && let Err(e) = store.clear().await
+        {
+            tracing::warn!(error = %e, "clearing the token store of an ended session failed");
+        }
+        expired(reason.to_string())
+    }
+}
+
+/// One refresh request, run to completion in its own task.
+async fn refresh_task(session: Session, api: api::Client, stale: Arc<Installed>) -> Result<Arc<Installed>, Error> {
+    session.state.refreshes.fetch_add(1, Ordering::Relaxed);
+    let result = renew(&session, &api, &stale).await;
+    // The slot is updated (by `renew`) before the flight is cleared, so a newcomer sees one or the other.
+    *session.state.inflight.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    result
+}
+
+async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> Result<Arc<Installed>, Error> {
+    let old = &stale.tokens;
+    let refresh_token = old.refresh_token().map(|t| t.expose_secret().to_string()).unwrap_or_default();
+    let (operation, response) = match old.kind() {
+        TokenKind::HostedOAuth => {
+            let body = ExchangeOAuth2TokenRequest {
+                grant_type: OAuthGrantType::RefreshToken,
+                refresh_token: Some(refresh_token),
+                code: None,
+                code_verifier: None,
+            };
+            ("exchange_oauth2_token", api.exchange_oauth2_token().body(body).send().await)
+        }
+        _ => {
+            let body = OAuthTokenRequest {
+                grant_type: OAuthGrantType::RefreshToken,
+                refresh_token: Some(refresh_token),
+                code: None,
+                code_verifier: None,
+                redirect_uri: None,
+            };
+            ("exchange_oauth_token", api.exchange_oauth_token().body(body).send().await)
+        }
+    };
+    let response = match response {
+        Ok(r) => r.into_inner(),
+        Err(e) => {
+            let error = Error::from(e).at(operation);
+            return Err(match error.status() {
+                // The refresh token was refused (rotated away, revoked, expired): the session is over.
+                Some(400 | 401) => session.end(&format!("the refresh token was refused ({error})")).await,
+                _ => error,
+            });
+        }
+    };
+    let tokens = TokenSet::from_response(&response, old.kind(), old.region(), SystemTime::now(), Some(old), operation)?;
+    let installed = Installed::new(tokens, false)?;
+    // Install first (never lose the rotated token), then save; the save must succeed before first use.
+    session.set(Slot::Active(installed.clone()));
+    session.persist(&installed).await?;
+    Ok(installed)
+}
+
+fn expired(reason: String) -> Error {
+    Error::SessionExpired { reason, context: ErrorContext::default() }
+}
+
+fn store_error(e: super::TokenStoreError) -> Error {
+    Error::TokenStore { message: e.to_string(), context: ErrorContext::default() }
+}
+
+/// Errors after which the current token may still be good: the renewal itself did not get through.
+fn is_transient(error: &Error) -> bool {
+    match error {
+        Error::Timeout { .. } | Error::Transport { .. } | Error::RateLimited { .. } => true,
+        Error::Api { status, .. } => *status >= 500,
+        _ => false,
+    }
+}

@@ -1,0 +1,231 @@
+//! Where a session keeps its tokens between runs: [`TokenStore`], with [`MemoryTokenStore`] and
+//! [`FileTokenStore`].
+//!
+//! Refresh tokens rotate: after a refresh only the new one is valid. The session therefore saves each new token
+//! set **before** using it, and a failed save never drops it (it stays in memory and is saved again before its
+//! next use). A store only has to make each save atomic.
+
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use super::TokenSet;
+
+/// A boxed future returned by [`TokenStore`] methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TokenStoreError>> + Send + 'a>>;
+
+/// Persistence for one session's [`TokenSet`] (a keychain, a database row, a file).
+///
+/// ```
+/// use baanx::auth::{StoreFuture, TokenSet, TokenStore, TokenStoreError};
+///
+/// /// Keeps nothing: every run starts signed out.
+/// #[derive(Debug)]
+/// struct Forgetful;
+///
+/// impl TokenStore for Forgetful {
+///     fn load(&self) -> StoreFuture<'_, Option<TokenSet>> {
+///         Box::pin(async { Ok(None) })
+///     }
+///     fn save<'a>(&'a self, _tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn clear(&self) -> StoreFuture<'_, ()> {
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+/// ```
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// The saved tokens, if any.
+    fn load(&self) -> StoreFuture<'_, Option<TokenSet>>;
+    /// Replaces the saved tokens, atomically: after a failure the previous tokens must still load.
+    fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()>;
+    /// Forgets the tokens (sign-out, or a session the server ended).
+    fn clear(&self) -> StoreFuture<'_, ()>;
+}
+
+/// A token store failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct TokenStoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TokenStoreError {
+    /// A failure described by `message`, caused by `source`.
+    pub fn new(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TokenStoreError { message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    /// A failure described by `message` alone.
+    pub fn msg(message: impl Into<String>) -> Self {
+        TokenStoreError { message: message.into(), source: None }
+    }
+}
+
+/// Keeps the tokens in memory (the default: every run starts signed out).
+///
+/// ```
+/// # tokio_test_shim::run(async {
+/// use baanx::auth::{MemoryTokenStore, TokenSet, TokenStore};
+/// use baanx::Region;
+///
+/// let store = MemoryTokenStore::new();
+/// let tokens = TokenSet::new("a", std::time::SystemTime::now(), Region::International);
+/// store.save(&tokens).await.unwrap();
+/// assert!(store.load().await.unwrap().is_some());
+/// # });
+/// # mod tokio_test_shim { pub fn run<F: std::future::Future>(f: F) -> F::Output {
+/// #   tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f) } }
+/// ```
+#[derive(Default)]
+pub struct MemoryTokenStore {
+    tokens: Mutex<Option<TokenSet>>,
+}
+
+impl MemoryTokenStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryTokenStore::default()
+    }
+}
+
+impl fmt::Debug for MemoryTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = self.tokens.lock().map(|t| t.is_some()).unwrap_or(false);
+        f.debug_struct("MemoryTokenStore").field("holds_tokens", &held).finish()
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn load(&self) -> StoreFuture<'_, Option<TokenSet>> {
+        let tokens = self.tokens.lock().map(|t| t.clone()).map_err(|_| TokenStoreError::msg("poisoned"));
+        Box::pin(async move { tokens })
+    }
+
+    fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
+        let result =
+            self.tokens.lock().map(|mut t| *t = Some(tokens.clone())).map_err(|_| TokenStoreError::msg("poisoned"));
+        Box::pin(async move { result })
+    }
+
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        let result = self.tokens.lock().map(|mut t| *t = None).map_err(|_| TokenStoreError::msg("poisoned"));
+        Box::pin(async move { result })
+    }
+}
+
+/// Keeps the tokens in a JSON file, readable only by its owner (mode 0600 on Unix).
+///
+/// Each save writes a temporary file next to the target and renames it over the target: a crash or a failed
+/// write leaves the previous tokens intact.
+///
+/// ```no_run
+/// let client = baanx::Client::builder()
+///     .client_key("pk_test_123")
+///     .token_store(baanx::auth::FileTokenStore::new("/var/lib/myapp/baanx-session.json"))
+///     .build()?;
+/// # Ok::<(), baanx::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileTokenStore {
+    path: PathBuf,
+}
+
+impl FileTokenStore {
+    /// A store at `path` (its directory must exist).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileTokenStore { path: path.into() }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The temporary file a save writes before renaming it over the target.
+    pub fn temp_path(&self) -> PathBuf {
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.path.with_file_name(format!(".{name}.tmp"))
+    }
+
+    fn write(path: &Path, temp: &Path, json: &[u8]) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let result = (|| {
+            let mut file = options.open(temp)?;
+            file.write_all(json)?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(temp, path)?;
+            // Make the rename itself durable.
+            #[cfg(unix)]
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        if result.is_err() && temp.is_file() {
+            let _ = std::fs::remove_file(temp);
+        }
+        result
+    }
+}
+
+impl TokenStore for FileTokenStore {
+    fn load(&self) -> StoreFuture<'_, Option<TokenSet>> {
+        let path = self.path.clone();
+        Box::pin(async move {
+            blocking(move || match std::fs::read(&path) {
+                Ok(bytes) => serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| TokenStoreError::new(format!("{} is not a token file", path.display()), e)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(TokenStoreError::new(format!("cannot read {}", path.display()), e)),
+            })
+            .await
+        })
+    }
+
+    fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
+        let json = serde_json::to_vec(tokens);
+        let (path, temp) = (self.path.clone(), self.temp_path());
+        Box::pin(async move {
+            let json = json.map_err(|e| TokenStoreError::new("cannot encode the tokens", e))?;
+            blocking(move || {
+                FileTokenStore::write(&path, &temp, &json)
+                    .map_err(|e| TokenStoreError::new(format!("cannot write {}", path.display()), e))
+            })
+            .await
+        })
+    }
+
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        let path = self.path.clone();
+        Box::pin(async move {
+            blocking(move || match std::fs::remove_file(&path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(TokenStoreError::new(format!("cannot remove {}", path.display()), e)),
+            })
+            .await
+        })
+    }
+}
+
+/// Runs file I/O off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, TokenStoreError> + Send + 'static,
+) -> Result<T, TokenStoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| TokenStoreError::new("the store task failed", e))?
+}

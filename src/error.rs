@@ -1,0 +1,650 @@
+//! One error type for every call: [`Error`], with the operation and request id in its [`ErrorContext`].
+//!
+//! Calls made with [`Call::call`](crate::Call::call) return it directly; the generated `send()` returns
+//! progenitor's error, which converts with `?` or [`Error::from`] (the operation id travels with the response).
+//!
+//! - Baanx's own statuses: 498 [`Error::InvalidClientKey`], 499 [`Error::MissingClientKey`].
+//! - Every documented error body decodes: `{message}`, `{error, error_description, details}`, `{error, details[]}`,
+//!   and a JSON-encoded error inside `message`; a non-JSON body (an HTML 502) keeps its status.
+//! - HTTP 200 with `success: false` is [`Error::Refused`].
+//! - Errors never hold a secret: no token, key, password or OTP is ever put in one.
+//!
+//! ```
+//! use baanx::Error;
+//!
+//! fn explain(err: &Error) -> &'static str {
+//!     match err {
+//!         Error::SessionExpired { .. } => "sign in again",
+//!         Error::RateLimited { .. } => "slow down",
+//!         Error::Api { status, .. } if *status >= 500 => "Baanx is having trouble",
+//!         _ => "see the message",
+//!     }
+//! }
+//! # let _ = explain;
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::types::ApiError;
+use crate::client::Region;
+
+/// Response header the hooks add to every response: the operation id, so that an error converted without
+/// [`Call::call`](crate::Call::call) still knows where it happened.
+pub(crate) const OPERATION_HEADER: &str = "x-baanx-operation";
+/// Response header the hooks add when the session behind a 401 could not be renewed.
+pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
+
+/// Where an error happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorContext {
+    /// The operation id (`get_card_status`), when known.
+    pub operation: Option<&'static str>,
+    /// The HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The server's request id (`x-request-id` and similar headers), when it sent one.
+    pub request_id: Option<String>,
+    /// Why the call was not retried automatically, when that matters (a call that moves money or changes state).
+    pub not_retried: Option<&'static str>,
+}
+
+impl ErrorContext {
+    /// A context naming only the operation.
+    pub fn operation(operation: &str) -> Self {
+        ErrorContext { operation: static_operation(operation), ..Default::default() }
+    }
+}
+
+impl fmt::Display for ErrorContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(op) = self.operation {
+            parts.push(format!("operation {op}"));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("HTTP {status}"));
+        }
+        if let Some(id) = &self.request_id {
+            parts.push(format!("request id {id}"));
+        }
+        if let Some(why) = self.not_retried {
+            parts.push(format!("not retried: {why}"));
+        }
+        if parts.is_empty() { Ok(()) } else { write!(f, " ({})", parts.join(", ")) }
+    }
+}
+
+fn static_operation(id: &str) -> Option<&'static str> {
+    crate::operation::Operation::find(id).map(|op| op.id)
+}
+
+fn or_default(message: &Option<String>, default: &'static str) -> String {
+    message.clone().unwrap_or_else(|| default.to_string())
+}
+
+/// Everything that can go wrong talking to the Baanx API.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 498: the client key is not valid (or belongs to the other environment).
+    #[error("invalid client key{context}")]
+    InvalidClientKey {
+        /// Where.
+        context: ErrorContext,
+    },
+    /// 499: no client key reached the server.
+    #[error("missing client key{context}")]
+    MissingClientKey {
+        /// Where.
+        context: ErrorContext,
+    },
+    /// 401: the credentials were refused (and could not be renewed).
+    #[error("unauthorized: {}{context}", or_default(message, "not authenticated"))]
+    Unauthorized {
+        /// The server's message.
+        message: Option<String>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The session is over: its refresh token was refused, or a password session reached its end. Sign in again.
+    #[error("session expired: {reason}{context}")]
+    SessionExpired {
+        /// What ended it.
+        reason: String,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// 403: authenticated, but not allowed.
+    #[error("forbidden: {}{context}", or_default(message, "not authorized"))]
+    Forbidden {
+        /// The server's message.
+        message: Option<String>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// 404 (on card status: the user has no card yet).
+    #[error("not found: {}{context}", or_default(message, "no such resource"))]
+    NotFound {
+        /// The server's message.
+        message: Option<String>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// 429: slow down; `retry_after` is the server's hint.
+    #[error("rate limited{}{context}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// How long the server asked to wait (`Retry-After`, seconds or HTTP date).
+        retry_after: Option<Duration>,
+        /// The server's message.
+        message: Option<String>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// Any other error status.
+    #[error("HTTP {status}: {}{context}", or_default(message, "error"))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Human-readable message.
+        message: Option<String>,
+        /// Machine-readable code (`invalid_grant`, `Validation error`, ...).
+        code: Option<String>,
+        /// Extra detail (a list of messages, an object).
+        details: Option<serde_json::Value>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// HTTP 200 carrying `success: false`: the server refused the request.
+    #[error("refused: {}{context}", or_default(message, "the server answered success: false"))]
+    Refused {
+        /// The server's message.
+        message: Option<String>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// No answer in time.
+    #[error("timed out{context}")]
+    Timeout {
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The connection failed or broke.
+    #[error("transport error: {message}{context}")]
+    Transport {
+        /// What failed.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Arc<reqwest::Error>>,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// A response body that does not match the contract.
+    #[error("cannot decode the response: {message}; body: {body_snippet}{context}")]
+    Decode {
+        /// What did not match.
+        message: String,
+        /// The start of the body, with secret-looking values removed.
+        body_snippet: String,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// A request that cannot be sent as built (checked before sending).
+    #[error("invalid request: {message}{context}")]
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The operation needs the secret key, and the client has none (checked before sending). Run this step on a
+    /// backend configured with `secret_key`.
+    #[error("this operation needs the secret key (x-secret-key), which this client does not have{context}")]
+    MissingSecretKey {
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The operation acts for a user, and the client has no session (checked before sending).
+    #[error("this operation needs a signed-in user: log in first{context}")]
+    SessionRequired {
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The session belongs to one region's tenant and the client is configured for the other (checked before
+    /// sending: the server would answer 401).
+    #[error("the session belongs to the {session:?} region but the client is configured for {client:?}{context}")]
+    RegionMismatch {
+        /// The session's region.
+        session: Region,
+        /// The client's region.
+        client: Region,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The token store failed; the session's tokens are kept in memory and saved again before their next use.
+    #[error("token store: {message}{context}")]
+    TokenStore {
+        /// What failed.
+        message: String,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The OAuth callback's `state` does not match the one this flow sent: possible CSRF, or a stale or foreign
+    /// callback. Start the flow again.
+    #[error("OAuth state mismatch: the callback does not belong to this authorization")]
+    StateMismatch,
+}
+
+impl Error {
+    /// Where the error happened, for the variants that know.
+    pub fn context(&self) -> Option<&ErrorContext> {
+        match self {
+            Error::InvalidClientKey { context }
+            | Error::MissingClientKey { context }
+            | Error::Unauthorized { context, .. }
+            | Error::SessionExpired { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Refused { context, .. }
+            | Error::Timeout { context }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
+            | Error::InvalidRequest { context, .. }
+            | Error::MissingSecretKey { context }
+            | Error::SessionRequired { context }
+            | Error::RegionMismatch { context, .. }
+            | Error::TokenStore { context, .. } => Some(context),
+            Error::StateMismatch => None,
+        }
+    }
+
+    fn context_mut(&mut self) -> Option<&mut ErrorContext> {
+        match self {
+            Error::InvalidClientKey { context }
+            | Error::MissingClientKey { context }
+            | Error::Unauthorized { context, .. }
+            | Error::SessionExpired { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Refused { context, .. }
+            | Error::Timeout { context }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
+            | Error::InvalidRequest { context, .. }
+            | Error::MissingSecretKey { context }
+            | Error::SessionRequired { context }
+            | Error::RegionMismatch { context, .. }
+            | Error::TokenStore { context, .. } => Some(context),
+            Error::StateMismatch => None,
+        }
+    }
+
+    /// The operation the error belongs to.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.context().and_then(|c| c.operation)
+    }
+
+    /// The HTTP status of the answer, when one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            other => other.context().and_then(|c| c.status),
+        }
+    }
+
+    /// Names the operation, unless the error already names one.
+    pub(crate) fn at(mut self, operation: &str) -> Self {
+        if let Some(context) = self.context_mut()
+            && context.operation.is_none()
+        {
+            context.operation = static_operation(operation);
+        }
+        self
+    }
+
+    /// The error for an answer with an error status and a decoded body.
+    pub(crate) fn from_status(status: u16, headers: &reqwest::header::HeaderMap, body: &ApiError) -> Self {
+        let context = context_from(status, headers);
+        let (message, code, details) = parts_of(body);
+        if status == 401 && headers.get(SESSION_HEADER).is_some_and(|v| v == "expired") {
+            let reason = message.unwrap_or_else(|| "the server refused the session and it could not be renewed".into());
+            return Error::SessionExpired { reason, context };
+        }
+        match status {
+            498 => Error::InvalidClientKey { context },
+            499 => Error::MissingClientKey { context },
+            401 => Error::Unauthorized { message, context },
+            403 => Error::Forbidden { message, context },
+            404 => Error::NotFound { message, context },
+            429 => Error::RateLimited { retry_after: retry_after(headers), message, context },
+            _ => Error::Api { status, message, code, details, context },
+        }
+    }
+
+    pub(crate) fn from_reqwest(error: reqwest::Error, context: ErrorContext) -> Self {
+        if error.is_timeout() {
+            return Error::Timeout { context };
+        }
+        // reqwest's Display holds no header or body, but may name the URL; URLs carry no secret here.
+        Error::Transport { message: error.to_string(), source: Some(Arc::new(error)), context }
+    }
+
+    pub(crate) fn decode(context: ErrorContext, message: impl fmt::Display, body: &[u8]) -> Self {
+        Error::Decode { message: message.to_string(), body_snippet: redacted_snippet(body), context }
+    }
+}
+
+/// Reads the request id, operation and status of an answer.
+pub(crate) fn context_from(status: u16, headers: &reqwest::header::HeaderMap) -> ErrorContext {
+    const REQUEST_ID: [&str; 5] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
+    let request_id = REQUEST_ID.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let operation = headers.get(OPERATION_HEADER).and_then(|v| v.to_str().ok()).and_then(static_operation);
+    ErrorContext { operation, status: Some(status), request_id, not_retried: None }
+}
+
+/// `(message, code, details)` from any documented error shape.
+fn parts_of(body: &ApiError) -> (Option<String>, Option<String>, Option<serde_json::Value>) {
+    let mut message = body.message.clone().or_else(|| body.error_description.clone());
+    let mut code = body.code.as_ref().map(value_text).or_else(|| body.error.clone());
+    let mut details = body.details.clone();
+    // `message` sometimes holds a JSON-encoded error object.
+    if let Some(inner) = message.as_deref().filter(|m| m.trim_start().starts_with('{'))
+        && let Ok(inner) = serde_json::from_str::<ApiError>(inner)
+    {
+        let (m, c, d) = parts_of(&inner);
+        message = m.or(message);
+        code = c.or(code);
+        details = d.or(details);
+    }
+    if message.is_none() {
+        message = body.error.clone();
+    }
+    (message, code, details)
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The start of a body for an error message, with the values of secret-looking keys removed.
+pub(crate) fn redacted_snippet(body: &[u8]) -> String {
+    const MAX: usize = 256;
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            redact(&mut value);
+            value.to_string()
+        }
+        // Not JSON: keep the start only if nothing in it looks like a credential.
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let lower = text.to_ascii_lowercase();
+            if ["token", "secret", "password", "authorization", "apikey", "api_key", "verifier"]
+                .iter()
+                .any(|k| lower.contains(k))
+            {
+                "[body withheld: it may hold a credential]".to_string()
+            } else {
+                text.into_owned()
+            }
+        }
+    };
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// JSON keys (lower case, without `-`/`_`) whose values are credentials or card data.
+const SECRET_KEYS: [&str; 17] = [
+    "secret",
+    "clientsecret",
+    "secretkey",
+    "password",
+    "otp",
+    "otpcode",
+    "apikey",
+    "code",
+    "codeverifier",
+    "verifier",
+    "pin",
+    "cvv",
+    "pan",
+    "imageurl",
+    "hostedpageurl",
+    "authorization",
+    "state",
+];
+
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase().replace(['-', '_'], "");
+    key.ends_with("token") || SECRET_KEYS.contains(&key.as_str())
+}
+
+fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if is_secret_key(key) {
+                    *v = serde_json::Value::String("[redacted]".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+impl From<progenitor_client::Error<ApiError>> for Error {
+    fn from(error: progenitor_client::Error<ApiError>) -> Self {
+        use progenitor_client::Error as E;
+        match error {
+            E::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                Error::from_status(status, &headers, &response.into_inner())
+            }
+            E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
+                let context = ErrorContext { status: e.status().map(|s| s.as_u16()), ..Default::default() };
+                Error::from_reqwest(e, context)
+            }
+            E::InvalidResponsePayload(body, e) => Error::decode(ErrorContext::default(), e, &body),
+            E::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let context = context_from(status, response.headers());
+                Error::Api {
+                    status,
+                    message: Some(format!("unexpected HTTP {status} (not in the contract)")),
+                    code: None,
+                    details: None,
+                    context,
+                }
+            }
+            E::InvalidRequest(message) => Error::InvalidRequest { message, context: ErrorContext::default() },
+            E::Custom(message) => Preflight::decode(&message)
+                .map(Preflight::into_error)
+                .unwrap_or(Error::InvalidRequest { message, context: ErrorContext::default() }),
+        }
+    }
+}
+
+/// A typed failure raised inside the hooks, which can only return progenitor's `Error::Custom(String)`: encoded
+/// as a readable message plus a tagged JSON payload, decoded back by `From<progenitor_client::Error>`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub(crate) enum Preflight {
+    MissingSecretKey { operation: String },
+    SessionRequired { operation: String },
+    RegionMismatch { operation: String, session: Region, client: Region },
+    SessionExpired { operation: String, reason: String },
+    TokenStore { operation: String, message: String },
+    Refresh { operation: String, message: String, status: Option<u16> },
+    InvalidRequest { operation: String, message: String },
+}
+
+const PREFLIGHT_TAG: &str = " [baanx:";
+
+impl Preflight {
+    pub(crate) fn from_error(operation: &str, error: &Error) -> Preflight {
+        let operation = operation.to_string();
+        match error {
+            Error::MissingSecretKey { .. } => Preflight::MissingSecretKey { operation },
+            Error::SessionRequired { .. } => Preflight::SessionRequired { operation },
+            Error::RegionMismatch { session, client, .. } => {
+                Preflight::RegionMismatch { operation, session: *session, client: *client }
+            }
+            Error::SessionExpired { reason, .. } => Preflight::SessionExpired { operation, reason: reason.clone() },
+            Error::TokenStore { message, .. } => Preflight::TokenStore { operation, message: message.clone() },
+            Error::InvalidRequest { message, .. } => Preflight::InvalidRequest { operation, message: message.clone() },
+            other => Preflight::Refresh { operation, message: other.to_string(), status: other.status() },
+        }
+    }
+
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Preflight::MissingSecretKey { operation } => {
+                Error::MissingSecretKey { context: ErrorContext::operation(&operation) }
+            }
+            Preflight::SessionRequired { operation } => {
+                Error::SessionRequired { context: ErrorContext::operation(&operation) }
+            }
+            Preflight::RegionMismatch { operation, session, client } => {
+                Error::RegionMismatch { session, client, context: ErrorContext::operation(&operation) }
+            }
+            Preflight::SessionExpired { operation, reason } => {
+                Error::SessionExpired { reason, context: ErrorContext::operation(&operation) }
+            }
+            Preflight::TokenStore { operation, message } => {
+                Error::TokenStore { message, context: ErrorContext::operation(&operation) }
+            }
+            Preflight::Refresh { operation, message, status } => Error::Transport {
+                message: format!("renewing the session failed: {message}"),
+                source: None,
+                context: ErrorContext { status, ..ErrorContext::operation(&operation) },
+            },
+            Preflight::InvalidRequest { operation, message } => {
+                Error::InvalidRequest { message, context: ErrorContext::operation(&operation) }
+            }
+        }
+    }
+
+    /// `"<readable message> [baanx:{json}]"`.
+    pub(crate) fn encode(&self) -> String {
+        let readable = self.clone().into_error().to_string();
+        format!("{readable}{PREFLIGHT_TAG}{}]", serde_json::to_string(self).unwrap_or_default())
+    }
+
+    pub(crate) fn decode(message: &str) -> Option<Preflight> {
+        let at = message.rfind(PREFLIGHT_TAG)?;
+        let json = message[at + PREFLIGHT_TAG.len()..].strip_suffix(']')?;
+        serde_json::from_str(json).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> ApiError {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn every_documented_error_shape() {
+        let h = reqwest::header::HeaderMap::new();
+        let e = Error::from_status(400, &h, &body(r#"{"message": "Card is already frozen"}"#));
+        assert!(matches!(&e, Error::Api { status: 400, message: Some(m), .. } if m == "Card is already frozen"));
+        let e = Error::from_status(
+            400,
+            &h,
+            &body(
+                r#"{"error": "invalid_grant", "error_description": "Authorization code has expired", "details": {"a": 1}}"#,
+            ),
+        );
+        assert!(matches!(&e, Error::Api { code: Some(c), message: Some(m), details: Some(_), .. }
+            if c == "invalid_grant" && m == "Authorization code has expired"));
+        let e =
+            Error::from_status(400, &h, &body(r#"{"error": "Validation error", "details": ["consents is required"]}"#));
+        assert!(matches!(&e, Error::Api { code: Some(c), message: Some(m), details: Some(d), .. }
+            if c == "Validation error" && m == "Validation error" && d[0] == "consents is required"));
+        let e = Error::from_status(
+            422,
+            &h,
+            &body(
+                r#"{"message": "{\"error\":\"wallet_locked\",\"message\":\"Wallet is locked\",\"details\":[\"x\"]}"}"#,
+            ),
+        );
+        assert!(
+            matches!(&e, Error::Api { code: Some(c), message: Some(m), .. } if c == "wallet_locked" && m == "Wallet is locked")
+        );
+    }
+
+    #[test]
+    fn statuses_map_to_variants() {
+        let h = reqwest::header::HeaderMap::new();
+        let b = body("{}");
+        assert!(matches!(Error::from_status(498, &h, &b), Error::InvalidClientKey { .. }));
+        assert!(matches!(Error::from_status(499, &h, &b), Error::MissingClientKey { .. }));
+        assert!(matches!(Error::from_status(401, &h, &b), Error::Unauthorized { .. }));
+        assert!(matches!(Error::from_status(403, &h, &b), Error::Forbidden { .. }));
+        assert!(matches!(Error::from_status(404, &h, &b), Error::NotFound { .. }));
+        let mut h429 = reqwest::header::HeaderMap::new();
+        h429.insert("retry-after", "7".parse().unwrap());
+        h429.insert("x-request-id", "req-1".parse().unwrap());
+        let e = Error::from_status(429, &h429, &b);
+        assert!(matches!(&e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 7));
+        assert_eq!(e.context().unwrap().request_id.as_deref(), Some("req-1"));
+        let mut hdate = reqwest::header::HeaderMap::new();
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        hdate.insert("retry-after", httpdate::fmt_http_date(later).parse().unwrap());
+        let e = Error::from_status(429, &hdate, &b);
+        assert!(
+            matches!(&e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() > 100 && d.as_secs() <= 120)
+        );
+    }
+
+    #[test]
+    fn preflight_errors_survive_the_string_channel() {
+        let original = Error::RegionMismatch {
+            session: Region::Us,
+            client: Region::International,
+            context: ErrorContext::operation("get_card_status"),
+        };
+        let encoded = Preflight::from_error("get_card_status", &original).encode();
+        assert!(encoded.starts_with("the session belongs to the Us region"), "{encoded}");
+        let decoded: Error = progenitor_client::Error::<ApiError>::Custom(encoded).into();
+        assert!(matches!(&decoded, Error::RegionMismatch { session: Region::Us, client: Region::International, .. }));
+        assert_eq!(decoded.operation(), Some("get_card_status"));
+    }
+
+    #[test]
+    fn snippets_hide_credentials() {
+        let s = redacted_snippet(br#"{"access_token": "abc123", "nested": {"refreshToken": "r1"}, "ok": "visible"}"#);
+        assert!(!s.contains("abc123") && !s.contains("r1") && s.contains("visible"), "{s}");
+        let s = redacted_snippet(b"<html>access_token=abc123</html>");
+        assert!(!s.contains("abc123"));
+        let s = redacted_snippet(b"<html>502 Bad Gateway</html>");
+        assert!(s.contains("502 Bad Gateway"));
+    }
+}
