@@ -1,0 +1,63 @@
+//! Per-call cost of the client's hooks, on one loopback server in one run:
+//! - `raw_reqwest`: reqwest + serde_json by hand (the baseline);
+//! - `no_auth`: a generated call without a session (client key, tracing, error mapping);
+//! - `with_auth`: a generated call with a session (plus the bearer, the freshness check, the region check).
+//!
+//! `cargo bench --bench hooks`; compare the medians (ratios against `raw_reqwest`).
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use baanx::auth::{Session, TokenSet};
+use baanx::{Call, Client, Environment, Region};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const BODY: &str = r#"{"id":"000000000050277836","holderName":"JOHN DOE","expiryDate":"2028/01","panLast4":"1234","status":"ACTIVE","type":"VIRTUAL","orderedAt":"2023-03-27T17:07:12.662Z"}"#;
+
+fn server(runtime: &tokio::runtime::Runtime) -> SocketAddr {
+    runtime.block_on(async {
+        let app = axum::Router::new().fallback(|| async { ([("content-type", "application/json")], BODY) });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let addr = server(&runtime);
+    let base = format!("http://{addr}");
+    let client =
+        Client::builder().environment(Environment::Custom(base.clone())).client_key("pk_bench").build().unwrap();
+    let tokens =
+        TokenSet::new("access-bench", SystemTime::now() + Duration::from_secs(6 * 3600), Region::International)
+            .with_refresh_token("refresh-bench", None);
+    let user = client.with_session(Session::from_tokens(tokens).unwrap());
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let mut group = c.benchmark_group("per_call");
+    group.bench_function("raw_reqwest", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = raw
+                .get(format!("{base}/v1/card/status"))
+                .header("x-client-key", "pk_bench")
+                .header("authorization", "Bearer access-bench")
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.bytes().await.unwrap();
+            serde_json::from_slice::<baanx::api::types::Card>(&bytes).unwrap()
+        })
+    });
+    group.bench_function("no_auth", |b| {
+        b.to_async(&runtime).iter(|| async { client.api().get_registration_settings().call().await.unwrap() })
+    });
+    group.bench_function("with_auth", |b| {
+        b.to_async(&runtime).iter(|| async { user.api().get_card_status().call().await.unwrap() })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
