@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api;
 use crate::auth::{OAuth, Session, TokenStore};
+use crate::retry::{RetryBudget, RetryPolicy};
 
 /// Where requests go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +152,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn TokenStore>>,
     refresh_ahead: Option<Duration>,
     oauth_client_id: Option<String>,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -265,6 +267,12 @@ impl ClientBuilder {
         self
     }
 
+    /// When calls are retried (default [`RetryPolicy::standard`]; see [`crate::retry`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// The `client_id` of the OAuth flows (default: the client key, as production apps send).
     pub fn oauth_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.oauth_client_id = Some(client_id.into());
@@ -304,6 +312,8 @@ impl ClientBuilder {
             region: self.region,
             user_agent: user_agent_header,
             refresh_ahead: self.refresh_ahead.unwrap_or(DEFAULT_REFRESH_AHEAD),
+            budget: RetryBudget::new(self.retry.budget_capacity()),
+            retry: self.retry,
         };
         let session = match self.store {
             Some(store) => Session::with_shared_store(store),
@@ -384,6 +394,8 @@ pub(crate) struct Config {
     pub(crate) user_agent: HeaderValue,
     pub(crate) refresh_ahead: Duration,
     pub(crate) oauth_client_id: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
 }
 
 /// The state the generated [`api::Client`] carries into the hooks: the configuration and the session.

@@ -35,6 +35,10 @@ use crate::client::Region;
 /// Response header the hooks add to every response: the operation id, so that an error converted without
 /// [`Call::call`](crate::Call::call) still knows where it happened.
 pub(crate) const OPERATION_HEADER: &str = "x-baanx-operation";
+/// Why a state-changing call is not retried (see [`crate::retry`]).
+const NOT_RETRIED: &str =
+    "this operation changes state or moves money; the client never repeats it automatically (check its effect before trying again)";
+
 /// Response header the hooks add when the session behind a 401 could not be renewed.
 pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
 
@@ -232,6 +236,15 @@ pub enum Error {
         /// Where.
         context: ErrorContext,
     },
+    /// A list did not end within the page cap ([`PageOptions::max_pages`](crate::pagination::PageOptions)): the
+    /// items read so far were yielded; the rest were not read.
+    #[error("stopped after {pages} pages without reaching the end of the list{context}")]
+    PageLimit {
+        /// Pages read.
+        pages: usize,
+        /// Where.
+        context: ErrorContext,
+    },
     /// The OAuth callback's `state` does not match the one this flow sent: possible CSRF, or a stale or foreign
     /// callback. Start the flow again.
     #[error("OAuth state mismatch: the callback does not belong to this authorization")]
@@ -258,7 +271,8 @@ impl Error {
             | Error::MissingSecretKey { context }
             | Error::SessionRequired { context }
             | Error::RegionMismatch { context, .. }
-            | Error::TokenStore { context, .. } => Some(context),
+            | Error::TokenStore { context, .. }
+            | Error::PageLimit { context, .. } => Some(context),
             Error::StateMismatch => None,
         }
     }
@@ -281,7 +295,8 @@ impl Error {
             | Error::MissingSecretKey { context }
             | Error::SessionRequired { context }
             | Error::RegionMismatch { context, .. }
-            | Error::TokenStore { context, .. } => Some(context),
+            | Error::TokenStore { context, .. }
+            | Error::PageLimit { context, .. } => Some(context),
             Error::StateMismatch => None,
         }
     }
@@ -306,6 +321,29 @@ impl Error {
         {
             context.operation = static_operation(operation);
         }
+        self.explain_retry()
+    }
+
+    /// Whether the failure is of a kind a safe call would have been retried on.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Transport { .. } | Error::RateLimited { .. } => true,
+            Error::Api { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    /// On a transient failure of an operation that is not safe to repeat, says why it was not retried.
+    fn explain_retry(mut self) -> Self {
+        let unsafe_op = self
+            .operation()
+            .and_then(crate::operation::Operation::find)
+            .is_some_and(|op| !op.idempotent);
+        if unsafe_op && self.is_transient()
+            && let Some(context) = self.context_mut()
+        {
+            context.not_retried = Some(NOT_RETRIED);
+        }
         self
     }
 
@@ -317,7 +355,7 @@ impl Error {
             let reason = message.unwrap_or_else(|| "the server refused the session and it could not be renewed".into());
             return Error::SessionExpired { reason, context };
         }
-        match status {
+        let error = match status {
             498 => Error::InvalidClientKey { context },
             499 => Error::MissingClientKey { context },
             401 => Error::Unauthorized { message, context },
@@ -325,7 +363,8 @@ impl Error {
             404 => Error::NotFound { message, context },
             429 => Error::RateLimited { retry_after: retry_after(headers), message, context },
             _ => Error::Api { status, message, code, details, context },
-        }
+        };
+        error.explain_retry()
     }
 
     pub(crate) fn from_reqwest(error: reqwest::Error, context: ErrorContext) -> Self {

@@ -5,9 +5,10 @@
 //!   takes it (and a typed error before sending where it needs it and the client has none), the session's
 //!   `Authorization: Bearer` (renewed first when about to expire), `x-us-env: true` for the US region, the user
 //!   agent; progenitor's `api-version` header is removed.
-//! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration); on a
-//!   401 with a bearer, one renewal of the session and one replay; the operation id added to the response (so
-//!   errors know it); non-JSON error bodies turned into the shared error shape (so they keep their status).
+//! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration,
+//!   attempts); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
+//!   bearer, one renewal of the session and one replay; the operation id added to the response (so errors know
+//!   it); non-JSON error bodies turned into the shared error shape (so they keep their status).
 //!
 //! The hooks can only return progenitor's error types: typed failures travel as
 //! `Error::Custom(<readable message + tag>)` and become [`crate::Error`] again on conversion.
@@ -22,6 +23,7 @@ use crate::api;
 use crate::client::{Inner, Region};
 use crate::error::{ErrorContext, OPERATION_HEADER, Preflight, SESSION_HEADER};
 use crate::operation::{Operation, Scheme};
+use crate::retry::Retryable;
 
 const CLIENT_KEY: HeaderName = HeaderName::from_static("x-client-key");
 const CLIENT_ID: HeaderName = HeaderName::from_static("x-client-id");
@@ -91,6 +93,7 @@ impl ClientHooks<Inner> for api::Client {
             method = %request.method(),
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             replayed = tracing::field::Empty,
         );
         let started = Instant::now();
@@ -104,8 +107,51 @@ impl ClientHooks<Inner> for api::Client {
 }
 
 impl api::Client {
+    /// One call: attempts (retried per the policy when the operation is safe to repeat), each with at most one
+    /// session renewal and replay after a 401; then the answer is prepared for decoding.
     async fn exchange(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        // A request sent with the session's token can be replayed once with a renewed one.
+        let config = &self.inner.config;
+        let policy = &config.retry;
+        let safe = Operation::find(info.operation_id).is_some_and(|op| op.idempotent);
+        let started = Instant::now();
+        let mut request = request;
+        let mut attempt = 1;
+        let result = loop {
+            let again = (safe && attempt < policy.attempts()).then(|| request.try_clone()).flatten();
+            let result = self.attempt(request).await;
+            let Some(reason) = Retryable::of(&result) else {
+                if result.as_ref().is_ok_and(|r| r.status().is_success()) {
+                    config.budget.refund();
+                }
+                break result;
+            };
+            let floor = match reason {
+                Retryable::Throttled(after) => after,
+                _ => None,
+            };
+            let wait = policy.delay(attempt, floor).filter(|w| started.elapsed() + *w <= policy.deadline_after_start());
+            match (again, wait) {
+                (Some(next), Some(wait)) if config.budget.spend(reason) => {
+                    tracing::debug!(attempt, ?reason, wait_ms = wait.as_millis() as u64, "retrying");
+                    drop(result);
+                    tokio::time::sleep(wait).await;
+                    request = next;
+                    attempt += 1;
+                }
+                _ => break result,
+            }
+        };
+        tracing::Span::current().record("attempts", attempt);
+        let mut response = result?;
+        response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
+        if response.status().as_u16() >= 400 && !is_json(&response) {
+            response = json_error_body(response).await?;
+        }
+        Ok(response)
+    }
+
+    /// One attempt; a 401 on a request sent with the session's token renews the session once and replays once.
+    async fn attempt(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
         let used_bearer = request.headers().get(AUTHORIZATION).cloned();
         let replay = used_bearer.as_ref().and_then(|_| request.try_clone());
         let mut response = self.client.execute(request).await?;
@@ -123,10 +169,6 @@ impl api::Client {
                 }
                 Err(error) => tracing::debug!(%error, "no renewal after a 401"),
             }
-        }
-        response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
-        if response.status().as_u16() >= 400 && !is_json(&response) {
-            response = json_error_body(response).await?;
         }
         Ok(response)
     }

@@ -28,6 +28,8 @@ mod hooks;
 pub mod money;
 pub mod open_enum;
 pub mod operation;
+pub mod pagination;
+pub mod retry;
 
 pub use call::Call;
 pub use client::{BuildError, Client, ClientBuilder, Environment, Region};

@@ -8,6 +8,10 @@
 //! - a value Decimal cannot hold exactly (more than 28 fractional digits that are not zeros, or beyond
 //!   ±79,228,162,514,264,337,593,543,950,335) is an [`AmountError`], never a silently rounded number.
 //!
+//! Beyond decoding: [`Money`] (an amount with its [`Currency`]), and conversions between whole-token amounts and
+//! on-chain minor units ([`to_minor_units`], [`from_minor_units`]) given the token's `decimals` (delegation
+//! amounts are whole tokens; the on-chain `approve` takes minor units).
+//!
 //! ```
 //! use baanx::money::{parse_amount, AmountError};
 //!
@@ -15,6 +19,8 @@
 //! assert_eq!(parse_amount("1.5e-3").unwrap().to_string(), "0.0015");
 //! assert!(matches!(parse_amount("0.12345678901234567890123456789"), Err(AmountError::PrecisionLoss { .. })));
 //! ```
+
+use std::fmt;
 
 pub use rust_decimal::Decimal;
 
@@ -154,6 +160,167 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
         Err(_) if frac_digits.is_empty() => Err(AmountError::Overflow { text: shorten(text) }),
         Err(_) => Err(AmountError::PrecisionLoss { text: shorten(text) }),
     }
+}
+
+/// A currency code: the ones the API uses, lower case on the wire (`usdc`, `eur`), plus any other.
+///
+/// Parsing ignores case (`"EUR"` on card transactions, `"usdc"` on wallets) and keeps an unknown code as
+/// [`Currency::Other`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Currency {
+    /// USD Coin.
+    Usdc,
+    /// Tether.
+    Usdt,
+    /// Ether.
+    Eth,
+    /// Solana.
+    Sol,
+    /// XRP.
+    Xrp,
+    /// Bitcoin.
+    Btc,
+    /// Euro.
+    Eur,
+    /// US dollar.
+    Usd,
+    /// Pound sterling.
+    Gbp,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl Currency {
+    const KNOWN: [(&'static str, Currency); 9] = [
+        ("usdc", Currency::Usdc),
+        ("usdt", Currency::Usdt),
+        ("eth", Currency::Eth),
+        ("sol", Currency::Sol),
+        ("xrp", Currency::Xrp),
+        ("btc", Currency::Btc),
+        ("eur", Currency::Eur),
+        ("usd", Currency::Usd),
+        ("gbp", Currency::Gbp),
+    ];
+
+    /// The code: lower case for the known ones, as sent for others.
+    pub fn code(&self) -> &str {
+        match self {
+            Currency::Other(code) => code,
+            known => Currency::KNOWN.iter().find(|(_, c)| c == known).map(|(code, _)| *code).unwrap_or_default(),
+        }
+    }
+
+    /// Reads a code, ignoring case.
+    pub fn parse(code: &str) -> Currency {
+        Currency::KNOWN
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(code))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| Currency::Other(code.to_string()))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = std::convert::Infallible;
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Ok(Currency::parse(code))
+    }
+}
+
+impl ::serde::Serialize for Currency {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Currency {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+        Ok(Currency::parse(&code))
+    }
+}
+
+/// An exact amount in a currency.
+///
+/// ```
+/// use baanx::money::{Currency, Money};
+///
+/// let price = Money::new("12.50".parse().unwrap(), Currency::parse("EUR"));
+/// assert_eq!(price.to_string(), "12.50 eur");
+/// let tiny = Money::new(baanx::money::parse_amount("1e-18").unwrap(), Currency::Eth);
+/// assert_eq!(tiny.to_string(), "0.000000000000000001 eth"); // never exponent notation
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Money {
+    /// The amount, exact.
+    #[serde(deserialize_with = "serde::decimal")]
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// `amount` of `currency`.
+    pub fn new(amount: Decimal, currency: Currency) -> Self {
+        Money { amount, currency }
+    }
+
+    /// An amount and currency code as the API sends them (`"0.79"`, `"EUR"`), if the amount is present.
+    pub fn from_parts(amount: Option<Decimal>, currency: Option<&str>) -> Option<Money> {
+        Some(Money { amount: amount?, currency: Currency::parse(currency?) })
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+/// Whole-token `amount` in on-chain minor units of a token with `decimals` decimals (`5000` USDC, 6 decimals →
+/// `5000000000`). An amount with more fractional digits than the token has is an error, not a truncation.
+///
+/// ```
+/// use baanx::money::{from_minor_units, to_minor_units};
+///
+/// assert_eq!(to_minor_units("5000".parse().unwrap(), 6).unwrap(), 5_000_000_000);
+/// assert_eq!(to_minor_units("0.000001".parse().unwrap(), 6).unwrap(), 1);
+/// assert!(to_minor_units("0.0000001".parse().unwrap(), 6).is_err());
+/// assert_eq!(from_minor_units("6219123007416", 18).unwrap().to_string(), "0.000006219123007416");
+/// ```
+pub fn to_minor_units(amount: Decimal, decimals: u32) -> Result<i128, AmountError> {
+    let text = amount.to_string();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    let frac = frac_part.trim_end_matches('0');
+    if frac.len() > decimals as usize {
+        return Err(AmountError::PrecisionLoss { text: format!("{text} with {decimals} decimals") });
+    }
+    let padded = format!("{int_part}{frac}{}", "0".repeat(decimals as usize - frac.len()));
+    let units: i128 =
+        padded.parse().map_err(|_| AmountError::Overflow { text: format!("{text} with {decimals} decimals") })?;
+    Ok(if negative { -units } else { units })
+}
+
+/// Minor `units` (a decimal integer string, as on-chain values are too large for machine integers) of a token with
+/// `decimals` decimals, in whole tokens.
+pub fn from_minor_units(units: &str, decimals: u32) -> Result<Decimal, AmountError> {
+    let digits = units.strip_prefix('-').unwrap_or(units);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AmountError::Invalid { text: shorten(units) });
+    }
+    parse_amount(&format!("{units}e-{decimals}"))
 }
 
 /// Serde helpers for exact amounts; `build.rs` puts them on every amount field of the generated types.
@@ -321,6 +488,39 @@ mod tests {
         assert_eq!(ok("1.0000000000000000000000000001"), "1.0000000000000000000000000001");
         // Zeros beyond the 28th fractional digit are not value.
         assert_eq!(ok("0.100000000000000000000000000000000"), "0.1000000000000000000000000000");
+    }
+
+    #[test]
+    fn minor_units_both_ways() {
+        assert_eq!(to_minor_units(Decimal::ZERO, 6).unwrap(), 0);
+        assert_eq!(to_minor_units("-1.5".parse().unwrap(), 6).unwrap(), -1_500_000);
+        assert_eq!(to_minor_units("1.500000".parse().unwrap(), 2).unwrap(), 150, "trailing zeros are not precision");
+        assert!(matches!(to_minor_units("0.123".parse().unwrap(), 2), Err(AmountError::PrecisionLoss { .. })));
+        assert_eq!(to_minor_units("100000000000000000000".parse().unwrap(), 18).unwrap(), 10i128.pow(38));
+        assert!(matches!(to_minor_units(Decimal::MAX, 18), Err(AmountError::Overflow { .. })), "beyond i128");
+        assert_eq!(from_minor_units("5000000000", 6).unwrap().to_string(), "5000.000000");
+        assert_eq!(from_minor_units("1", 0).unwrap().to_string(), "1");
+        assert_eq!(from_minor_units("-15", 1).unwrap().to_string(), "-1.5");
+        assert!(matches!(from_minor_units("12a", 6), Err(AmountError::Invalid { .. })));
+        // uint256::MAX approvals do not fit a Decimal: a typed error.
+        let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+        assert!(matches!(from_minor_units(max, 6), Err(AmountError::Overflow { .. })));
+        for units in ["1", "999999", "123456789012345678"] {
+            let whole = from_minor_units(units, 6).unwrap();
+            assert_eq!(to_minor_units(whole, 6).unwrap().to_string(), units);
+        }
+    }
+
+    #[test]
+    fn currencies_and_money() {
+        assert_eq!(Currency::parse("USDC"), Currency::Usdc);
+        assert_eq!(Currency::parse("eur").to_string(), "eur");
+        assert_eq!(Currency::parse("PYUSD"), Currency::Other("PYUSD".into()));
+        let m: Money = serde_json::from_str(r#"{"amount": 0.1, "currency": "EUR"}"#).unwrap();
+        assert_eq!(m.to_string(), "0.1 eur");
+        assert_eq!(serde_json::to_value(&m).unwrap(), serde_json::json!({"amount": "0.1", "currency": "eur"}));
+        assert_eq!(Money::from_parts(Some(Decimal::ONE), Some("usd")).unwrap().currency, Currency::Usd);
+        assert!(Money::from_parts(None, Some("usd")).is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+#[allow(dead_code)]
 mod dispatch {
     include!(concat!(env!("OUT_DIR"), "/conformance.rs"));
 }

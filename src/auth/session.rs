@@ -253,7 +253,7 @@ impl Session {
         }
         match self.refresh(api, &current).await {
             // Renewal failed for a passing reason while the token still works: use it.
-            Err(e) if is_transient(&e) && !current.tokens.is_expired(SystemTime::now()) => {
+            Err(e) if (e.is_transient() || e.status().is_some_and(|s| s >= 500)) && !current.tokens.is_expired(SystemTime::now()) => {
                 tracing::warn!(error = %e, "renewing the session ahead of expiry failed; using the current token");
                 self.persist(&current).await?;
                 Ok(current)
@@ -405,13 +405,4 @@ fn expired(reason: String) -> Error {
 
 fn store_error(e: super::TokenStoreError) -> Error {
     Error::TokenStore { message: e.to_string(), context: ErrorContext::default() }
-}
-
-/// Errors after which the current token may still be good: the renewal itself did not get through.
-fn is_transient(error: &Error) -> bool {
-    match error {
-        Error::Timeout { .. } | Error::Transport { .. } | Error::RateLimited { .. } => true,
-        Error::Api { status, .. } => *status >= 500,
-        _ => false,
-    }
 }

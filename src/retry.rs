@@ -1,0 +1,225 @@
+//! Automatic retries: which calls, on what, how long to wait, and when to stop.
+//!
+//! Applied by the client's `exec` hook to every call:
+//! - **Only safe operations** are retried: GETs and operations the contract marks `x-idempotent` (PUTs with
+//!   replace semantics, token generation). Calls that change state or move money (withdrawals, freeze/unfreeze,
+//!   card order, post-approval, consent, webhook creation, ...) are **never** retried automatically; their errors
+//!   say so ([`ErrorContext::not_retried`](crate::ErrorContext::not_retried)).
+//! - **On**: 429 (waiting at least its `Retry-After`, in seconds or as an HTTP date), 502, 503, 504, connection
+//!   failures and timeouts.
+//! - **How**: exponential backoff with full jitter (`random(0, min(max_delay, base × 2^attempt))`), at most
+//!   `max_attempts` attempts in all, none started past the overall `deadline` or with a wait above `max_delay`.
+//! - **Budget**: a token bucket shared by every clone of the client (AWS's standard mode: 500 tokens, a retry costs
+//!   5, a retry after a timeout 10, a success returns 1). When it is empty, calls fail without retrying, so an
+//!   outage does not turn into a retry storm.
+//!
+//! ```
+//! use std::time::Duration;
+//! use baanx::retry::RetryPolicy;
+//!
+//! let policy = RetryPolicy::standard().max_attempts(5).base_delay(Duration::from_millis(100));
+//! let client = baanx::Client::builder().client_key("pk_test").retry(policy).build()?;
+//! let no_retries = baanx::Client::builder().client_key("pk_test").retry(RetryPolicy::disabled()).build()?;
+//! # Ok::<(), baanx::BuildError>(())
+//! ```
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use rand::RngExt as _;
+
+/// When and how calls are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    deadline: Duration,
+    budget: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy::standard()
+    }
+}
+
+impl RetryPolicy {
+    /// 3 attempts, 250 ms base delay, 20 s longest wait, 60 s overall deadline, a budget of 500.
+    pub fn standard() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            deadline: Duration::from_secs(60),
+            budget: 500,
+        }
+    }
+
+    /// No retries at all.
+    pub fn disabled() -> Self {
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::standard() }
+    }
+
+    /// Attempts in all, the first included (1 = no retry).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The backoff base: the n-th retry waits a random time up to `base × 2^n` (capped by `max_delay`).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest single wait; a `Retry-After` beyond it is not waited for (the error carries it instead).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first attempt.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The retry budget's capacity (0 disables the budget: retries are limited by `max_attempts` only).
+    pub fn budget(mut self, tokens: u32) -> Self {
+        self.budget = tokens;
+        self
+    }
+
+    /// Whether any retry can happen.
+    pub fn is_enabled(&self) -> bool {
+        self.max_attempts > 1
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    pub(crate) fn budget_capacity(&self) -> u32 {
+        self.budget
+    }
+
+    pub(crate) fn deadline_after_start(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The wait before retry number `retry` (1-based): full jitter, at least `floor` (a server's `Retry-After`).
+    /// `None` when the wait would exceed `max_delay`.
+    pub(crate) fn delay(&self, retry: u32, floor: Option<Duration>) -> Option<Duration> {
+        let ceiling = self.base_delay.saturating_mul(2u32.saturating_pow(retry)).min(self.max_delay);
+        let jittered = Duration::from_micros(rand::rng().random_range(0..=ceiling.as_micros() as u64));
+        let wait = floor.map_or(jittered, |f| f.max(jittered));
+        (wait <= self.max_delay).then_some(wait)
+    }
+}
+
+/// Why an answer may deserve a retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retryable {
+    /// 429, with the server's `Retry-After`.
+    Throttled(Option<Duration>),
+    /// 502, 503, 504.
+    Unavailable,
+    /// No answer in time.
+    Timeout,
+    /// The connection failed or broke.
+    Connection,
+}
+
+impl Retryable {
+    pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Retryable> {
+        match result {
+            Ok(response) => match response.status().as_u16() {
+                429 => Some(Retryable::Throttled(crate::error::retry_after(response.headers()))),
+                502..=504 => Some(Retryable::Unavailable),
+                _ => None,
+            },
+            Err(e) if e.is_timeout() => Some(Retryable::Timeout),
+            Err(e) if e.is_connect() || e.is_request() || e.is_body() => Some(Retryable::Connection),
+            Err(_) => None,
+        }
+    }
+
+    fn cost(self) -> u32 {
+        match self {
+            Retryable::Timeout => 10,
+            _ => 5,
+        }
+    }
+}
+
+/// The token bucket that bounds retries across all calls of a client.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    capacity: u32,
+    tokens: AtomicU32,
+}
+
+impl RetryBudget {
+    pub(crate) fn new(capacity: u32) -> Self {
+        RetryBudget { capacity, tokens: AtomicU32::new(capacity) }
+    }
+
+    /// Takes the cost of a retry, or says no.
+    pub(crate) fn spend(&self, reason: Retryable) -> bool {
+        if self.capacity == 0 {
+            return true;
+        }
+        let cost = reason.cost();
+        self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost)).is_ok()
+    }
+
+    /// A success refills one token.
+    pub(crate) fn refund(&self) {
+        if self.capacity == 0 {
+            return;
+        }
+        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| (t < self.capacity).then_some(t + 1));
+    }
+
+    #[cfg(test)]
+    fn left(&self) -> u32 {
+        self.tokens.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_are_jittered_capped_and_respect_retry_after() {
+        let p = RetryPolicy::standard().base_delay(Duration::from_millis(100)).max_delay(Duration::from_secs(1));
+        for retry in 1..6 {
+            let d = p.delay(retry, None).unwrap();
+            assert!(d <= Duration::from_millis(100 * 2u64.pow(retry)).min(Duration::from_secs(1)), "{d:?}");
+        }
+        assert!(p.delay(1, Some(Duration::from_millis(700))).unwrap() >= Duration::from_millis(700));
+        assert_eq!(p.delay(1, Some(Duration::from_secs(5))), None, "a Retry-After beyond max_delay is not waited");
+        let spread: std::collections::BTreeSet<_> = (0..50).map(|_| p.delay(3, None).unwrap()).collect();
+        assert!(spread.len() > 10, "full jitter");
+    }
+
+    #[test]
+    fn the_budget_stops_retry_storms_and_refills_on_success() {
+        let budget = RetryBudget::new(20);
+        assert!(budget.spend(Retryable::Unavailable));
+        assert!(budget.spend(Retryable::Timeout));
+        assert_eq!(budget.left(), 5);
+        assert!(budget.spend(Retryable::Connection));
+        assert!(!budget.spend(Retryable::Unavailable), "empty");
+        budget.refund();
+        assert_eq!(budget.left(), 1);
+        for _ in 0..100 {
+            budget.refund();
+        }
+        assert_eq!(budget.left(), 20, "never above capacity");
+        let unlimited = RetryBudget::new(0);
+        assert!((0..1000).all(|_| unlimited.spend(Retryable::Timeout)));
+    }
+}
