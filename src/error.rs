@@ -36,8 +36,7 @@ use crate::client::Region;
 /// [`Call::call`](crate::Call::call) still knows where it happened.
 pub(crate) const OPERATION_HEADER: &str = "x-baanx-operation";
 /// Why a state-changing call is not retried (see [`crate::retry`]).
-const NOT_RETRIED: &str =
-    "this operation changes state or moves money; the client never repeats it automatically (check its effect before trying again)";
+const NOT_RETRIED: &str = "this operation changes state or moves money; the client never repeats it automatically (check its effect before trying again)";
 
 /// Response header the hooks add when the session behind a 401 could not be renewed.
 pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
@@ -335,11 +334,9 @@ impl Error {
 
     /// On a transient failure of an operation that is not safe to repeat, says why it was not retried.
     fn explain_retry(mut self) -> Self {
-        let unsafe_op = self
-            .operation()
-            .and_then(crate::operation::Operation::find)
-            .is_some_and(|op| !op.idempotent);
-        if unsafe_op && self.is_transient()
+        let unsafe_op = self.operation().and_then(crate::operation::Operation::find).is_some_and(|op| !op.idempotent);
+        if unsafe_op
+            && self.is_transient()
             && let Some(context) = self.context_mut()
         {
             context.not_retried = Some(NOT_RETRIED);

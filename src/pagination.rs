@@ -124,7 +124,13 @@ impl<T> fmt::Debug for Pages<T> {
 }
 
 impl<T: Send + 'static> Pages<T> {
-    fn new(operation: &'static str, shape: Shape, key: fn(&T) -> String, options: PageOptions, fetch: Fetch<T>) -> Self {
+    fn new(
+        operation: &'static str,
+        shape: Shape,
+        key: fn(&T) -> String,
+        options: PageOptions,
+        fetch: Fetch<T>,
+    ) -> Self {
         Pages {
             operation,
             fetch,
@@ -218,7 +224,10 @@ impl<T: Send + 'static> Stream for Pages<T> {
                 this.capped = false;
                 this.finished = true;
                 let pages = this.pages_read;
-                return Poll::Ready(Some(Err(Error::PageLimit { pages, context: ErrorContext::operation(this.operation) })));
+                return Poll::Ready(Some(Err(Error::PageLimit {
+                    pages,
+                    context: ErrorContext::operation(this.operation),
+                })));
             }
             if this.finished {
                 return Poll::Ready(None);
@@ -238,7 +247,11 @@ impl<T: Send + 'static> Stream for Pages<T> {
                 Err(e) => {
                     this.finish();
                     let context = ErrorContext::operation(this.operation);
-                    return Poll::Ready(Some(Err(Error::Transport { message: format!("page task: {e}"), source: None, context })));
+                    return Poll::Ready(Some(Err(Error::Transport {
+                        message: format!("page task: {e}"),
+                        source: None,
+                        context,
+                    })));
                 }
                 Ok(Err(e)) => {
                     this.finish();
@@ -357,7 +370,11 @@ fn invalid(operation: &str, message: String) -> Error {
 
 impl Client {
     /// Every card transaction matching `filter`, newest first (0-based pages, de-duplicated by `id`).
-    pub fn card_transactions(&self, filter: TransactionFilter, options: PageOptions) -> Result<Pages<CardTransaction>, Error> {
+    pub fn card_transactions(
+        &self,
+        filter: TransactionFilter,
+        options: PageOptions,
+    ) -> Result<Pages<CardTransaction>, Error> {
         const OPERATION: &str = "list_card_transactions";
         filter.check().map_err(|m| invalid(OPERATION, m))?;
         let (client, filter) = (self.clone(), Arc::new(filter));
@@ -384,7 +401,11 @@ impl Client {
 
     /// A wallet's history, newest first (pages of 10). `walletCurrency` is checked for internal wallets before any
     /// request.
-    pub fn wallet_history(&self, query: WalletHistoryQuery, options: PageOptions) -> Result<Pages<WalletHistoryEntry>, Error> {
+    pub fn wallet_history(
+        &self,
+        query: WalletHistoryQuery,
+        options: PageOptions,
+    ) -> Result<Pages<WalletHistoryEntry>, Error> {
         const OPERATION: &str = "list_wallet_history";
         if query.wallet_type == WalletType::Internal && query.currency.is_none() {
             return Err(invalid(OPERATION, "walletCurrency is required for INTERNAL wallets".into()));

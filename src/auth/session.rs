@@ -253,7 +253,10 @@ impl Session {
         }
         match self.refresh(api, &current).await {
             // Renewal failed for a passing reason while the token still works: use it.
-            Err(e) if (e.is_transient() || e.status().is_some_and(|s| s >= 500)) && !current.tokens.is_expired(SystemTime::now()) => {
+            Err(e)
+                if (e.is_transient() || e.status().is_some_and(|s| s >= 500))
+                    && !current.tokens.is_expired(SystemTime::now()) =>
+            {
                 tracing::warn!(error = %e, "renewing the session ahead of expiry failed; using the current token");
                 self.persist(&current).await?;
                 Ok(current)
