@@ -42,15 +42,13 @@ pub trait Call: Sized + Send {
     fn call(self) -> impl Future<Output = Result<Self::Output, Error>> + Send {
         async move {
             match self.send_raw().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let context = crate::error::context_from(status, response.headers());
-                    let output = response.into_inner();
-                    match Self::refusal(&output) {
-                        Some(message) => Err(Error::Refused { message, context }),
-                        None => Ok(output),
+                Ok(response) => match Self::refusal(response.as_ref()) {
+                    None => Ok(response.into_inner()),
+                    Some(message) => {
+                        let context = crate::error::context_from(response.status().as_u16(), response.headers());
+                        Err(Error::Refused { message, context })
                     }
-                }
+                },
                 Err(error) => Err(Error::from(error).at(Self::OPERATION)),
             }
         }

@@ -117,8 +117,11 @@ impl api::Client {
         let mut request = request;
         let mut attempt = 1;
         let result = loop {
-            let again = (safe && attempt < policy.attempts()).then(|| request.try_clone()).flatten();
-            let result = self.attempt(request).await;
+            // One copy of the request serves a replay after a 401 or a retry (JSON bodies are bytes: cheap).
+            let bearer = request.headers().get(AUTHORIZATION).cloned();
+            let may_retry = safe && attempt < policy.attempts();
+            let backup = (bearer.is_some() || may_retry).then(|| request.try_clone()).flatten();
+            let (result, backup) = self.attempt(request, bearer, backup).await;
             let Some(reason) = Retryable::of(&result) else {
                 if result.as_ref().is_ok_and(|r| r.status().is_success()) {
                     config.budget.refund();
@@ -130,7 +133,7 @@ impl api::Client {
                 _ => None,
             };
             let wait = policy.delay(attempt, floor).filter(|w| started.elapsed() + *w <= policy.deadline_after_start());
-            match (again, wait) {
+            match (may_retry.then_some(backup).flatten(), wait) {
                 (Some(next), Some(wait)) if config.budget.spend(reason) => {
                     tracing::debug!(attempt, ?reason, wait_ms = wait.as_millis() as u64, "retrying");
                     drop(result);
@@ -143,34 +146,48 @@ impl api::Client {
         };
         tracing::Span::current().record("attempts", attempt);
         let mut response = result?;
-        response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
-        if response.status().as_u16() >= 400 && !is_json(&response) {
-            response = json_error_body(response).await?;
+        if !response.status().is_success() {
+            // Only errors need to know their operation (successes are decoded, not explained).
+            response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
+            if response.status().as_u16() >= 400 && !is_json(&response) {
+                response = json_error_body(response).await?;
+            }
         }
         Ok(response)
     }
 
     /// One attempt; a 401 on a request sent with the session's token renews the session once and replays once.
-    async fn attempt(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
-        let used_bearer = request.headers().get(AUTHORIZATION).cloned();
-        let replay = used_bearer.as_ref().and_then(|_| request.try_clone());
-        let mut response = self.client.execute(request).await?;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED
-            && let (Some(mut replay), Some(used)) = (replay, used_bearer)
-        {
-            match self.inner.session.renew_after_rejection(self, &used).await {
-                Ok(installed) => {
-                    tracing::Span::current().record("replayed", true);
-                    replay.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
-                    response = self.client.execute(replay).await?;
-                }
-                Err(crate::Error::SessionExpired { .. }) => {
-                    response.headers_mut().insert(SESSION_HEADER, HeaderValue::from_static("expired"));
-                }
-                Err(error) => tracing::debug!(%error, "no renewal after a 401"),
+    /// Returns the copy of the request if it was not used (for a retry).
+    async fn attempt(
+        &self,
+        request: reqwest::Request,
+        bearer: Option<HeaderValue>,
+        backup: Option<reqwest::Request>,
+    ) -> (reqwest::Result<reqwest::Response>, Option<reqwest::Request>) {
+        let mut response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return (Err(e), backup),
+        };
+        let (Some(used), Some(mut replay)) = (bearer, backup) else { return (Ok(response), None) };
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return (Ok(response), Some(replay));
+        }
+        match self.inner.session.renew_after_rejection(self, &used).await {
+            Ok(installed) => {
+                tracing::Span::current().record("replayed", true);
+                replay.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
+                let again = replay.try_clone();
+                (self.client.execute(replay).await, again)
+            }
+            Err(crate::Error::SessionExpired { .. }) => {
+                response.headers_mut().insert(SESSION_HEADER, HeaderValue::from_static("expired"));
+                (Ok(response), Some(replay))
+            }
+            Err(error) => {
+                tracing::debug!(%error, "no renewal after a 401");
+                (Ok(response), Some(replay))
             }
         }
-        Ok(response)
     }
 }
 
