@@ -48,6 +48,7 @@ fn run() -> Result<(), String> {
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::client::Inner))
+        .with_derive("PartialEq")
         .with_conversion(
             schemars::schema::SchemaObject {
                 instance_type: Some(schemars::schema::InstanceType::String.into()),

@@ -30,6 +30,7 @@ pub mod open_enum;
 pub mod operation;
 pub mod pagination;
 pub mod retry;
+pub mod webhooks;
 
 pub use call::Call;
 pub use client::{BuildError, Client, ClientBuilder, Environment, Region};
