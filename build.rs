@@ -8,6 +8,8 @@
 //!   - every named string enum replaced by an open enum (`crate::open_enum!`): unknown values decode.
 //! - `operations.rs`: the table of operation facts the hooks need (security, idempotency, region handling).
 //! - `conformance.rs`: a dispatch from operation id to its generated request and response types, for the tests.
+//! - `api-surface.txt`: the generated public surface (operation methods and type names), which `cargo xtask drift`
+//!   compares with the committed snapshot so that every spec change shows up as a reviewable diff.
 //!
 //! A spec that progenitor cannot handle fails the build with a message naming the operation.
 
@@ -85,6 +87,7 @@ fn run() -> Result<(), String> {
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(&out.join("codegen.rs"), &prettyplease::unparse(&file))?;
     write(&out.join("operations.rs"), &operations_table(&operations))?;
+    write(&out.join("api-surface.txt"), &api_surface(&file))?;
     let schemas: Vec<String> = raw
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -556,6 +559,50 @@ fn generate(
         }
     }
     Err(format!("progenitor failed (no single operation fails alone): {whole}"))
+}
+
+/// `fn <operation method>` and `type <types::Name>` lines, sorted.
+fn api_surface(file: &syn::File) -> String {
+    let mut lines = Vec::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Impl(i) if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) && i.trait_.is_none() => {
+                for item in &i.items {
+                    if let syn::ImplItem::Fn(f) = item
+                        && matches!(f.vis, syn::Visibility::Public(_))
+                        && !["new", "new_with_client", "api_version"].contains(&f.sig.ident.to_string().as_str())
+                    {
+                        lines.push(format!("fn {}", f.sig.ident));
+                    }
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "types" => {
+                for item in m.content.iter().flat_map(|(_, items)| items) {
+                    let name = match item {
+                        syn::Item::Struct(s) => s.ident.to_string(),
+                        syn::Item::Enum(e) => e.ident.to_string(),
+                        syn::Item::Type(t) => t.ident.to_string(),
+                        // `open_enum! { #[doc = ..] Name { .. } }`: the first identifier outside the attributes.
+                        syn::Item::Macro(m) => match m.mac.tokens.clone().into_iter().find_map(|t| match t {
+                            proc_macro2::TokenTree::Ident(ident) => Some(ident.to_string()),
+                            _ => None,
+                        }) {
+                            Some(name) => name,
+                            None => continue,
+                        },
+                        _ => continue,
+                    };
+                    lines.push(format!("type {name}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
 }
 
 fn operations_table(operations: &[Operation]) -> String {
