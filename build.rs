@@ -566,7 +566,9 @@ fn api_surface(file: &syn::File) -> String {
     let mut lines = Vec::new();
     for item in &file.items {
         match item {
-            syn::Item::Impl(i) if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) && i.trait_.is_none() => {
+            syn::Item::Impl(i)
+                if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) && i.trait_.is_none() =>
+            {
                 for item in &i.items {
                     if let syn::ImplItem::Fn(f) = item
                         && matches!(f.vis, syn::Visibility::Public(_))

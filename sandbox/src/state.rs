@@ -66,6 +66,7 @@ pub(crate) struct State {
     pub(crate) faults: Mutex<Vec<ActiveRule>>,
     pub(crate) requests: Mutex<VecDeque<LoggedRequest>>,
     pub(crate) deliveries: Mutex<Vec<Delivery>>,
+    pub(crate) delivery_tasks: Mutex<Vec<tokio::task::AbortHandle>>,
     pub(crate) http: reqwest::Client,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) test_users: TestUsers,

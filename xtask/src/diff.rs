@@ -69,7 +69,12 @@ fn fields(schema: &Value) -> BTreeMap<String, String> {
 }
 
 fn enum_values(schema: &Value) -> Vec<String> {
-    schema["enum"].as_array().into_iter().flatten().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()
+    schema["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .collect()
 }
 
 /// The differences from `old` to `new`, one line each, in a stable order.

@@ -38,7 +38,9 @@ pub fn downgrade(doc: &mut Value) {
     }
     root.entry("paths").or_insert_with(|| json!({}));
     inline_path_items(root);
-    if let Some(schemes) = root.get_mut("components").and_then(|c| c.get_mut("securitySchemes")).and_then(Value::as_object_mut) {
+    if let Some(schemes) =
+        root.get_mut("components").and_then(|c| c.get_mut("securitySchemes")).and_then(Value::as_object_mut)
+    {
         schemes.retain(|_, s| s["type"] != "mutualTLS");
     }
     hoist_defs(doc);
@@ -57,7 +59,8 @@ fn inline_path_items(root: &mut Map<String, Value>) {
         for item in paths.values_mut() {
             let Some(target) = item.get("$ref").and_then(Value::as_str).map(str::to_string) else { continue };
             let name = target.rsplit('/').next().unwrap_or_default();
-            if let (Some(definition), Some(object)) = (items.get(name).and_then(Value::as_object), item.as_object_mut()) {
+            if let (Some(definition), Some(object)) = (items.get(name).and_then(Value::as_object), item.as_object_mut())
+            {
                 object.remove("$ref");
                 for (k, v) in definition {
                     object.entry(k.clone()).or_insert_with(|| v.clone());
@@ -225,7 +228,9 @@ pub fn schema(value: &mut Value) {
     }
     for combinator in ["oneOf", "anyOf"] {
         let Some(Value::Array(members)) = map.get(combinator).cloned() else { continue };
-        let is_null = |m: &Value| m["type"] == "null" || m["type"] == json!(["null"]) || m["const"] == Value::Null && m.get("const").is_some();
+        let is_null = |m: &Value| {
+            m["type"] == "null" || m["type"] == json!(["null"]) || m["const"] == Value::Null && m.get("const").is_some()
+        };
         if members.iter().any(is_null) {
             let rest: Vec<Value> = members.into_iter().filter(|m| !is_null(m)).collect();
             map.remove(combinator);

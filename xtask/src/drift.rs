@@ -24,7 +24,9 @@ pub fn check_contract(root: &Path) -> Result<Vec<String>> {
         let changes = diff::diff(&committed, &built);
         let detail = if changes.is_empty() {
             let line = committed_text.lines().zip(built_text.lines()).position(|(a, b)| a != b).map_or(0, |i| i + 1);
-            format!("same meaning, other text (first differing line {line}): run `cargo xtask update-spec --from spec/base.json`")
+            format!(
+                "same meaning, other text (first differing line {line}): run `cargo xtask update-spec --from spec/base.json`"
+            )
         } else {
             changes.join("\n    ")
         };
@@ -62,8 +64,13 @@ pub fn check_contract(root: &Path) -> Result<Vec<String>> {
 pub fn check_surface(committed: &str, generated: &str) -> Vec<String> {
     let old: Vec<&str> = committed.lines().collect();
     let new: Vec<&str> = generated.lines().collect();
-    let mut problems: Vec<String> = new.iter().filter(|l| !old.contains(l)).map(|l| format!("api-surface.txt lacks `{l}`")).collect();
-    problems.extend(old.iter().filter(|l| !new.contains(l)).map(|l| format!("api-surface.txt has `{l}`, which is no longer generated")));
+    let mut problems: Vec<String> =
+        new.iter().filter(|l| !old.contains(l)).map(|l| format!("api-surface.txt lacks `{l}`")).collect();
+    problems.extend(
+        old.iter()
+            .filter(|l| !new.contains(l))
+            .map(|l| format!("api-surface.txt has `{l}`, which is no longer generated")),
+    );
     if problems.is_empty() && committed != generated {
         problems.push("api-surface.txt differs in order or spacing from the generated surface".into());
     }
@@ -86,7 +93,8 @@ pub fn generated_surface(root: &Path) -> Result<String> {
             && message["package_id"].as_str().is_some_and(|id| id.contains("baanx") && !id.contains("sandbox"))
             && let Some(out) = message["out_dir"].as_str()
         {
-            return std::fs::read_to_string(Path::new(out).join("api-surface.txt")).context("the build script wrote no api-surface.txt");
+            return std::fs::read_to_string(Path::new(out).join("api-surface.txt"))
+                .context("the build script wrote no api-surface.txt");
         }
     }
     anyhow::bail!("cargo reported no build script run for baanx")

@@ -86,10 +86,17 @@ fn update_spec(args: &[String]) -> Result<()> {
         }
     }
     if let Some(at) = args.iter().position(|a| a == "--docs-index") {
-        let index = args.get(at + 1).filter(|v| !v.starts_with("--")).cloned().unwrap_or_else(|| DOCS_INDEX.to_string());
+        let index =
+            args.get(at + 1).filter(|v| !v.starts_with("--")).cloned().unwrap_or_else(|| DOCS_INDEX.to_string());
         let (missing, unknown) = docs_index::compare(&document::load(&index)?, &contract);
-        println!("docs pages without an operation: {}", if missing.is_empty() { "none".into() } else { missing.join(", ") });
-        println!("operations whose x-doc-page is not in the index: {}", if unknown.is_empty() { "none".into() } else { unknown.join(", ") });
+        println!(
+            "docs pages without an operation: {}",
+            if missing.is_empty() { "none".into() } else { missing.join(", ") }
+        );
+        println!(
+            "operations whose x-doc-page is not in the index: {}",
+            if unknown.is_empty() { "none".into() } else { unknown.join(", ") }
+        );
     }
     if check {
         if text != current_text {
@@ -111,7 +118,10 @@ fn drift() -> Result<()> {
     let generated = drift::generated_surface(&root)?;
     problems.extend(drift::check_surface(&committed, &generated));
     if problems.is_empty() {
-        println!("drift: openapi.json, spec/ and api-surface.txt agree ({} lines of surface)", generated.lines().count());
+        println!(
+            "drift: openapi.json, spec/ and api-surface.txt agree ({} lines of surface)",
+            generated.lines().count()
+        );
         return Ok(());
     }
     for p in &problems {
@@ -134,7 +144,10 @@ fn split() -> Result<()> {
     let (rebuilt, unapplied) = build_contract(base.clone(), &overlay);
     anyhow::ensure!(unapplied.is_empty(), "overlay patches without target: {unapplied:?}");
     let changes = diff::diff(&contract, &rebuilt);
-    anyhow::ensure!(changes.is_empty() && rebuilt == contract, "base + overlay does not give the contract back: {changes:?}");
+    anyhow::ensure!(
+        changes.is_empty() && rebuilt == contract,
+        "base + overlay does not give the contract back: {changes:?}"
+    );
     std::fs::create_dir_all(root.join("spec"))?;
     std::fs::write(root.join("spec/base.json"), document::render(&base))?;
     std::fs::write(root.join("spec/overlay.json"), document::render(&overlay))?;

@@ -52,7 +52,12 @@ pub fn normalise(mut doc: Value) -> Value {
                     if !code.starts_with('2') {
                         continue;
                     }
-                    for media in response.get_mut("content").and_then(Value::as_object_mut).into_iter().flat_map(|c| c.values_mut()) {
+                    for media in response
+                        .get_mut("content")
+                        .and_then(Value::as_object_mut)
+                        .into_iter()
+                        .flat_map(|c| c.values_mut())
+                    {
                         if let Some(schema) = media.get_mut("schema").filter(|s| s.get("$ref").is_none()) {
                             tolerate(schema);
                         }
@@ -72,11 +77,15 @@ fn reachable(doc: &Value, answers: bool) -> BTreeSet<String> {
             if answers {
                 for (code, response) in op["responses"].as_object().into_iter().flatten() {
                     if code.starts_with('2') {
-                        roots.extend(response["content"].as_object().into_iter().flat_map(|c| c.values()).map(|m| &m["schema"]));
+                        roots.extend(
+                            response["content"].as_object().into_iter().flat_map(|c| c.values()).map(|m| &m["schema"]),
+                        );
                     }
                 }
             } else {
-                roots.extend(op["requestBody"]["content"].as_object().into_iter().flat_map(|c| c.values()).map(|m| &m["schema"]));
+                roots.extend(
+                    op["requestBody"]["content"].as_object().into_iter().flat_map(|c| c.values()).map(|m| &m["schema"]),
+                );
                 roots.extend(op["parameters"].as_array().into_iter().flatten().map(|p| &p["schema"]));
             }
         }
@@ -86,7 +95,8 @@ fn reachable(doc: &Value, answers: bool) -> BTreeSet<String> {
     while let Some(value) = stack.pop() {
         match value {
             Value::Object(map) => {
-                if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                if let Some(name) =
+                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
                     && seen.insert(name.to_string())
                 {
                     stack.push(&doc["components"]["schemas"][name]);

@@ -6,13 +6,15 @@
 //! {
 //!   "operations": { "GET /v1/card/status": { "operationId": "get_card_status", "x-doc-conflict": ["..."] } },
 //!   "schemas":    { "CardTransaction": { "properties": { "ecbRate": { "format": "decimal" } } } },
+//!   "fallbacks":  { "OAuthGrantType": { "type": "string", "enum": ["authorization_code", "refresh_token"] } },
 //!   "document":   { "info": { "title": "Baanx API" } }
 //! }
 //! ```
 //!
 //! Operations are keyed by method and path (stable across upstream versions, unlike ids). A patch that defines a
 //! whole operation or schema the upstream lacks (an undocumented endpoint, the shared error) carries
-//! `"x-overlay": "add"`; any other patch whose target is missing is reported, not applied.
+//! `"x-overlay": "add"`; the whole schemas those need that the upstream has too are `fallbacks` (used only when a
+//! base lacks them); any other patch whose target is missing is reported, not applied.
 
 use std::collections::BTreeSet;
 
@@ -61,6 +63,11 @@ pub fn apply(doc: &mut Value, overlay: &Value) -> Vec<String> {
         let target = item.as_object_mut().unwrap().entry(method).or_insert_with(|| json!({}));
         merge(target, patch);
         target.as_object_mut().unwrap().remove(ADD);
+    }
+    for (name, schema) in overlay["fallbacks"].as_object().into_iter().flatten() {
+        let components = doc.as_object_mut().unwrap().entry("components").or_insert_with(|| json!({}));
+        let schemas = components.as_object_mut().unwrap().entry("schemas").or_insert_with(|| json!({}));
+        schemas.as_object_mut().unwrap().entry(name.clone()).or_insert_with(|| schema.clone());
     }
     for (name, patch) in overlay["schemas"].as_object().into_iter().flatten() {
         let exists = doc.pointer(&format!("/components/schemas/{name}")).is_some();
@@ -162,6 +169,19 @@ pub fn extract(contract: &Value) -> (Value, Value) {
     }
     base["components"]["schemas"] = Value::Object(kept_schemas);
 
+    // Whole schemas the overlay's own operations and schemas need, which the base has too: used only when a base
+    // lacks them.
+    let added: Vec<Value> = operations.values().chain(schemas.values()).filter(|p| p[ADD] == "add").cloned().collect();
+    let mut fallbacks = Map::new();
+    for name in referenced(contract, &added) {
+        if schemas.get(&name).is_some_and(|p| p[ADD] == "add") {
+            continue;
+        }
+        if let Some(schema) = contract.pointer(&format!("/components/schemas/{name}")) {
+            fallbacks.insert(name, schema.clone());
+        }
+    }
+
     let mut document = Map::new();
     for key in ["info", "tags"] {
         if let Some(value) = base.as_object_mut().unwrap().remove(key) {
@@ -170,6 +190,7 @@ pub fn extract(contract: &Value) -> (Value, Value) {
     }
     let overlay = json!({
         "operations": operations,
+        "fallbacks": fallbacks,
         "schemas": schemas,
         "document": document,
     });
@@ -183,7 +204,8 @@ fn referenced(doc: &Value, roots: &[Value]) -> BTreeSet<String> {
     while let Some(value) = stack.pop() {
         match value {
             Value::Object(map) => {
-                if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                if let Some(name) =
+                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
                     && seen.insert(name.to_string())
                 {
                     stack.push(&doc["components"]["schemas"][name]);

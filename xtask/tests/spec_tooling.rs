@@ -40,7 +40,11 @@ fn a_3_1_document_is_downgraded_by_every_rule() {
     assert_eq!(out["paths"]["/v1/card/status"]["get"]["operationId"], "get_card_status", "path-item $ref inlined");
     assert!(out["components"].get("pathItems").is_none());
     assert!(out["components"]["securitySchemes"].get("mtls").is_none(), "mutualTLS dropped");
-    assert_eq!(card["holderName"], json!({"type": "string", "nullable": true, "example": "JOHN DOE"}), "type array with null, examples");
+    assert_eq!(
+        card["holderName"],
+        json!({"type": "string", "nullable": true, "example": "JOHN DOE"}),
+        "type array with null, examples"
+    );
     assert_eq!(card["status"]["allOf"], json!([{"$ref": "#/components/schemas/CardStatus"}]), "$ref siblings → allOf");
     assert_eq!(card["status"]["description"], "Sibling of a $ref.");
     assert_eq!(card["kind"]["enum"], json!(["virtual", null]), "const → enum (nullable in an answer)");
@@ -53,7 +57,11 @@ fn a_3_1_document_is_downgraded_by_every_rule() {
     assert_eq!(card["either"]["anyOf"], json!([{"type": "string"}, {"type": "integer"}]));
     assert_eq!(card["gone"], json!({"nullable": true}), "type: null");
     assert_eq!(card["maybeCard"]["allOf"], json!([{"$ref": "#/components/schemas/CardStatus"}]), "oneOf with null");
-    assert_eq!(card["limits"]["allOf"], json!([{"$ref": "#/components/schemas/Limits"}]), "$defs hoisted, ref rewritten");
+    assert_eq!(
+        card["limits"]["allOf"],
+        json!([{"$ref": "#/components/schemas/Limits"}]),
+        "$defs hoisted, ref rewritten"
+    );
     assert!(schemas["Limits"]["properties"]["daily"].get("exclusiveMaximum").is_none(), "answer-only: bounds dropped");
     assert!(schemas["Card"].get("$defs").is_none() && schemas["Card"].get("unevaluatedProperties").is_none());
     let meta = &schemas["Transaction"]["properties"]["meta"];
@@ -62,7 +70,8 @@ fn a_3_1_document_is_downgraded_by_every_rule() {
     assert!(schemas["Transaction"]["properties"]["status"].get("if").is_none());
     let param = &out["paths"]["/v1/card/transactions"]["get"]["parameters"][0]["schema"];
     assert_eq!(param, &json!({"type": "integer", "nullable": true, "minimum": -1, "exclusiveMinimum": true}));
-    let examples = &out["paths"]["/v1/card/transactions"]["get"]["responses"]["200"]["content"]["application/json"]["examples"];
+    let examples =
+        &out["paths"]["/v1/card/transactions"]["get"]["responses"]["200"]["content"]["application/json"]["examples"];
     assert_eq!(examples["first"]["value"][0]["schema"], "not a schema", "media-type examples are data");
     // Tolerance: answer schemas lose `required`, validation and strict formats; properties become nullable.
     assert!(schemas["Card"].get("required").is_none());
@@ -83,6 +92,27 @@ fn the_downgraded_document_is_progenitor_ready() {
     settings.with_interface(progenitor_impl::InterfaceStyle::Builder);
     let tokens = progenitor_impl::Generator::new(&settings).generate_tokens(&spec).expect("progenitor generates it");
     assert!(tokens.to_string().contains("list_card_transactions"));
+}
+
+#[test]
+fn an_update_from_the_3_1_fixture_with_the_real_overlay_is_progenitor_ready() {
+    let upstream = document::parse(&fixture("upstream-3.1.yaml"), "upstream").unwrap();
+    let overlay: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("spec/overlay.json")).unwrap()).unwrap();
+    let (contract, unapplied) = build_contract(normalise(upstream), &overlay);
+    // Our knowledge landed where the new base has the operation ...
+    let status = &contract["paths"]["/v1/card/status"]["get"];
+    assert_eq!(status["x-doc-page"], "api-reference/card/status");
+    assert!(status["x-doc-conflict"].as_array().is_some_and(|c| !c.is_empty()));
+    // ... the undocumented endpoints came along with what they need ...
+    assert!(contract["paths"]["/v1/auth/oauth2/token"]["post"].is_object());
+    assert!(contract["components"]["schemas"]["OAuthGrantType"].is_object(), "fallback schema");
+    // ... and what no longer has a target is reported.
+    assert!(unapplied.iter().any(|u| u.starts_with("operation POST /v1/card/freeze")), "{unapplied:?}");
+    let spec: openapiv3::OpenAPI = serde_json::from_value(contract).expect("openapiv3 reads it");
+    let mut settings = progenitor_impl::GenerationSettings::new();
+    settings.with_interface(progenitor_impl::InterfaceStyle::Builder);
+    progenitor_impl::Generator::new(&settings).generate_tokens(&spec).expect("progenitor generates it");
 }
 
 #[test]
@@ -126,15 +156,22 @@ fn the_overlay_keeps_our_knowledge_on_a_new_base() {
     let op = &contract["paths"]["/v1/card/status"]["get"];
     assert_eq!(op["x-doc-conflict"], json!(["a recorded contradiction"]));
     assert_eq!(op["tags"], json!(["card"]), "the base's own keys stay");
-    assert_eq!(contract["components"]["schemas"]["Cashback"]["properties"]["balance"], json!({"type": "string", "format": "decimal", "nullable": true}));
+    assert_eq!(
+        contract["components"]["schemas"]["Cashback"]["properties"]["balance"],
+        json!({"type": "string", "format": "decimal", "nullable": true})
+    );
     assert_eq!(contract["paths"]["/v1/card/undocumented"]["get"]["operationId"], "get_undocumented");
     assert!(contract["paths"]["/v1/card/undocumented"]["get"].get("x-overlay").is_none());
-    assert_eq!(unapplied, ["operation DELETE /v1/card: the base has no such operation", "schema Gone: the base has no such schema"]);
+    assert_eq!(
+        unapplied,
+        ["operation DELETE /v1/card: the base has no such operation", "schema Gone: the base has no such schema"]
+    );
 }
 
 #[test]
 fn the_committed_contract_splits_and_rebuilds_exactly() {
-    let contract = document::parse(&std::fs::read_to_string(repo().join("openapi.json")).unwrap(), "openapi.json").unwrap();
+    let contract =
+        document::parse(&std::fs::read_to_string(repo().join("openapi.json")).unwrap(), "openapi.json").unwrap();
     let (base, overlay) = overlay::extract(&contract);
     let (rebuilt, unapplied) = build_contract(base, &overlay);
     assert!(unapplied.is_empty(), "{unapplied:?}");
@@ -146,7 +183,8 @@ fn the_committed_contract_splits_and_rebuilds_exactly() {
 
 #[test]
 fn the_docs_index_matches_the_operations() {
-    let contract = document::parse(&std::fs::read_to_string(repo().join("openapi.json")).unwrap(), "openapi.json").unwrap();
+    let contract =
+        document::parse(&std::fs::read_to_string(repo().join("openapi.json")).unwrap(), "openapi.json").unwrap();
     let index = fixture("llms.txt");
     assert!(docs_index::pages(&index).contains("api-reference/card/status"));
     let (missing, unknown) = docs_index::compare(&index, &contract);
@@ -184,12 +222,20 @@ fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
     let spec = repo_copy("spec");
     edit(&spec, "openapi.json", |d| d["paths"]["/v1/card/status"]["get"]["x-idempotent"] = json!(true));
     let problems = drift::check_contract(&spec).unwrap();
-    assert!(problems.iter().any(|p| p.contains("openapi.json is not spec/base.json + spec/overlay.json")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("openapi.json is not spec/base.json + spec/overlay.json")),
+        "{problems:?}"
+    );
 
     let overlay = repo_copy("overlay");
-    edit(&overlay, "spec/overlay.json", |o| o["schemas"]["CardTransaction"]["properties"]["ecbRate"] = json!({"format": "double"}));
+    edit(&overlay, "spec/overlay.json", |o| {
+        o["schemas"]["CardTransaction"]["properties"]["ecbRate"] = json!({"format": "double"})
+    });
     let problems = drift::check_contract(&overlay).unwrap();
-    assert!(problems.iter().any(|p| p.contains("~ field CardTransaction.ecbRate: string/decimal? → string/double?")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("~ field CardTransaction.ecbRate: string/decimal? → string/double?")),
+        "{problems:?}"
+    );
 
     let stale = repo_copy("stale-overlay");
     edit(&stale, "spec/overlay.json", |o| o["operations"]["GET /v1/nowhere"] = json!({"x-idempotent": true}));

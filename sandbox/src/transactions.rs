@@ -1,0 +1,499 @@
+//! Card transactions: generated lazily and deterministically from the seed (one transaction at a time, so 100 000
+//! cost nothing until read), paged newest first, filtered, and exported as a CSV or PDF statement.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::errors::{ApiError, ApiResult, ok};
+use crate::extract::{Authed, Query};
+use crate::state::{Shared, Tenant};
+use crate::util::{self, Det};
+
+/// The documented category values of `mccCategory` / `mccCategories`.
+pub(crate) const CATEGORIES: [&str; 8] =
+    ["SUBSCRIPTIONS", "FOOD", "TRAVEL", "ENTERTAINMENT", "HEALTH", "ATM", "UTILITIES", "MISC"];
+
+struct Merchant {
+    name: &'static str,
+    mcc: u16,
+    category: &'static str,
+    kind: &'static str,
+    min_cents: u64,
+    max_cents: u64,
+}
+
+const fn m(name: &'static str, mcc: u16, category: &'static str, kind: &'static str, min_cents: u64, max_cents: u64) -> Merchant {
+    Merchant { name, mcc, category, kind, min_cents, max_cents }
+}
+
+const MERCHANTS: [Merchant; 16] = [
+    m("NETFLIX.COM, LOS GATOS", 4899, "SUBSCRIPTIONS", "OutOfWalletOnline", 799, 1799),
+    m("SPOTIFY, STOCKHOLM", 5815, "SUBSCRIPTIONS", "OutOfWalletOnline", 999, 1699),
+    m("STARBUCKS, NEW YORK", 5814, "FOOD", "InStore", 350, 1200),
+    m("PRET A MANGER, LONDON", 5812, "FOOD", "InStore", 400, 1500),
+    m("DELIVEROO, LONDON", 5812, "FOOD", "OutOfWalletOnline", 1200, 4500),
+    m("RYANAIR, DUBLIN", 4511, "TRAVEL", "OutOfWalletOnline", 2999, 24_999),
+    m("UBER *TRIP, AMSTERDAM", 4121, "TRAVEL", "InWallet", 800, 4500),
+    m("STEAM PURCHASE, BELLEVUE", 5816, "ENTERTAINMENT", "OutOfWalletOnline", 499, 5999),
+    m("CINEWORLD, LONDON", 7832, "ENTERTAINMENT", "InStore", 900, 3200),
+    m("BOOTS PHARMACY, NOTTINGHAM", 5912, "HEALTH", "InStore", 300, 4000),
+    m("ATM WITHDRAWAL, LISBON", 6011, "ATM", "ATM", 2000, 20_000),
+    m("EDF ENERGY, LONDON", 4900, "UTILITIES", "OutOfWalletOnline", 4500, 18_000),
+    m("WWW.ALIEXPRESS.COM, LONDON", 5964, "MISC", "OutOfWalletOnline", 85, 9000),
+    m("AMAZON.COM, SEATTLE", 5942, "MISC", "OutOfWalletOnline", 599, 15_000),
+    m("PAYPAL *EBAY, LUXEMBOURG", 5999, "MISC", "OutOfWalletOnline", 1000, 25_000),
+    m("APPLE.COM/BILL, CORK", 5735, "SUBSCRIPTIONS", "OutOfWalletOnline", 99, 2999),
+];
+
+/// 2025-12-31T18:00:00Z: the newest generated transaction is at most this recent.
+const ANCHOR_MS: i64 = 1_767_204_000_000;
+
+/// The generated history of one user.
+#[derive(Debug, Clone)]
+pub(crate) struct History {
+    seed: u64,
+    stream: u64,
+    count: usize,
+    card_id: String,
+    pan_last4: String,
+    card_currency: &'static str,
+    funding_address: String,
+    spacing_ms: i64,
+}
+
+impl History {
+    pub(crate) fn new(seed: u64, stream: u64, count: usize, card_id: &str, pan_last4: &str, tenant: Tenant) -> Self {
+        let span_ms: i64 = 730 * 86_400_000;
+        let spacing_ms = (span_ms / count.max(1) as i64).clamp(60_000, 86_400_000);
+        History {
+            seed,
+            stream,
+            count,
+            card_id: card_id.to_string(),
+            pan_last4: pan_last4.to_string(),
+            card_currency: if tenant == Tenant::Us { "USD" } else { "EUR" },
+            funding_address: format!("0x{}", Det::new(seed, stream * 7 + 3).hex(40)),
+            spacing_ms,
+        }
+    }
+
+    fn det(&self, i: usize) -> Det {
+        Det::new(self.seed, (self.stream << 40) ^ (i as u64 + 1))
+    }
+
+    fn merchant(&self, i: usize) -> &'static Merchant {
+        self.det(i).pick(&MERCHANTS)
+    }
+
+    /// The time of transaction `i` (strictly decreasing in `i`).
+    fn time_ms(&self, i: usize) -> i64 {
+        let mut d = self.det(i);
+        d.next_u64(); // the merchant pick
+        ANCHOR_MS - i as i64 * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64
+    }
+
+    /// The first index whose time is before `t` (all indexes at or after it are older).
+    fn first_before(&self, t: i64) -> usize {
+        let (mut lo, mut hi) = (0usize, self.count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.time_ms(mid) < t { hi = mid } else { lo = mid + 1 }
+        }
+        lo
+    }
+
+    /// Transaction `i` (0 = newest).
+    fn get(&self, i: usize) -> Txn {
+        let mut d = self.det(i);
+        let merchant = d.pick(&MERCHANTS);
+        let time = ANCHOR_MS - i as i64 * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64;
+        let original_currency = *d.pick(&["USD", "USD", "EUR", "GBP"]);
+        let orig = Decimal::new(d.range(merchant.min_cents, merchant.max_cents + 1) as i64, 2);
+        let ecb: Decimal = match (original_currency, self.card_currency) {
+            (a, b) if a == b => Decimal::ONE,
+            ("USD", "EUR") => Decimal::new(9_161_704_076_958_315, 16),
+            ("GBP", "EUR") => Decimal::new(1_183_412_700_000_000, 15),
+            ("EUR", "USD") => Decimal::new(1_091_500_000_000_000, 15),
+            ("GBP", "USD") => Decimal::new(1_271_300_000_000_000, 15),
+            _ => Decimal::ONE,
+        };
+        let markup = Decimal::new(1000 + d.range(0, 15) as i64, 3); // 1.000–1.014
+        let card_amount = if ecb == Decimal::ONE { orig } else { (orig * ecb * markup).round_dp(2).max(Decimal::new(1, 2)) };
+        let rate = if ecb == Decimal::ONE { Decimal::ONE } else { (card_amount / orig).round_dp(16) };
+        let atm = merchant.category == "ATM";
+        let fee_card = if atm { Decimal::new(250, 2) } else { Decimal::ZERO };
+        let fee_orig = if atm { (fee_card / rate).round_dp(2) } else { Decimal::ZERO };
+        let refund = !atm && d.chance(4);
+        let declined = !refund && d.chance(3);
+        let status = if declined {
+            "DECLINED"
+        } else if i < 2 {
+            "PENDING"
+        } else {
+            "CONFIRMED"
+        };
+        let sign = if refund { "CREDIT" } else { "DEBIT" };
+        let id = d.uuid();
+        let transaction_id = format!("11{}", d.digits(11));
+        let usdc_per_card = if self.card_currency == "EUR" { Decimal::new(1_0832, 4) } else { Decimal::ONE };
+        let total_usdc = ((card_amount + fee_card) * usdc_per_card).round_dp(6);
+        let mut sources = Vec::new();
+        if !declined {
+            let split = d.chance(5);
+            let parts: Vec<(&str, Decimal)> = if split {
+                let first = (total_usdc * Decimal::new(6, 1)).round_dp(6);
+                vec![("usdc", first), ("usdt", total_usdc - first)]
+            } else {
+                vec![("usdc", total_usdc)]
+            };
+            for (k, (currency, amount)) in parts.into_iter().enumerate() {
+                let address =
+                    if k == 0 { self.funding_address.clone() } else { format!("0x{}", Det::new(self.seed, self.stream * 7 + 4).hex(40)) };
+                sources.push(Funding {
+                    id: d.uuid(),
+                    address,
+                    network: if k == 0 { "linea" } else { "ethereum" },
+                    tx_hash: format!("0x{}", d.hex(64)),
+                    currency,
+                    amount,
+                    swap_fee: (amount * Decimal::new(2, 3)).round_dp(6),
+                    sign,
+                    status: if status == "PENDING" { "PENDING" } else { "CONFIRMED" },
+                    time: time + 12 + k as i64,
+                });
+            }
+        }
+        Txn {
+            id,
+            transaction_id,
+            time,
+            sign,
+            merchant,
+            card_currency: self.card_currency,
+            card_amount,
+            fee_card,
+            original_currency,
+            orig,
+            fee_orig,
+            rate,
+            ecb,
+            status,
+            decline_reason: if declined { "Insufficient funds" } else { "" },
+            sources,
+        }
+    }
+
+    fn json(&self, t: &Txn) -> Value {
+        json!({
+            "id": t.id,
+            "cardId": self.card_id,
+            "panLast4": self.pan_last4,
+            "transactionId": t.transaction_id,
+            "dateTime": util::iso_ms(t.time),
+            "sign": t.sign,
+            "merchantNameLocation": t.merchant.name,
+            "merchantType": t.merchant.kind,
+            "mcc": t.merchant.mcc,
+            "mccCategory": t.merchant.category,
+            "transactionCurrency": t.card_currency,
+            "amountInTransactionCurrency": t.card_amount.to_string(),
+            "feesInTransactionCurrency": t.fee_card.to_string(),
+            "originalCurrency": t.original_currency,
+            "amountInOriginalCurrency": t.orig.to_string(),
+            "feesInOriginalCurrency": t.fee_orig.to_string(),
+            "billingConversionRate": t.rate.normalize().to_string(),
+            "ecbRate": t.ecb.normalize().to_string(),
+            "status": t.status,
+            "declineReason": t.decline_reason,
+            "fundingSources": t.sources.iter().map(|f| json!({
+                "id": f.id,
+                "address": f.address,
+                "network": f.network,
+                "txHash": f.tx_hash,
+                "currency": f.currency,
+                "amount": f.amount.normalize().to_string(),
+                "fees": "0",
+                "swapFee": f.swap_fee.normalize().to_string(),
+                "sign": f.sign,
+                "status": f.status,
+                "dateTime": util::iso_ms(f.time),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+struct Funding {
+    id: String,
+    address: String,
+    network: &'static str,
+    tx_hash: String,
+    currency: &'static str,
+    amount: Decimal,
+    swap_fee: Decimal,
+    sign: &'static str,
+    status: &'static str,
+    time: i64,
+}
+
+struct Txn {
+    id: String,
+    transaction_id: String,
+    time: i64,
+    sign: &'static str,
+    merchant: &'static Merchant,
+    card_currency: &'static str,
+    card_amount: Decimal,
+    fee_card: Decimal,
+    original_currency: &'static str,
+    orig: Decimal,
+    fee_orig: Decimal,
+    rate: Decimal,
+    ecb: Decimal,
+    status: &'static str,
+    decline_reason: &'static str,
+    sources: Vec<Funding>,
+}
+
+/// The filters of the list and statement calls.
+#[derive(Debug, Default)]
+struct Filter {
+    /// Inclusive start and exclusive end, in ms.
+    window: Option<(i64, i64)>,
+    search: Option<String>,
+    categories: Option<Vec<String>>,
+}
+
+fn date_filter(q: &Query) -> ApiResult<Option<(i64, i64)>> {
+    match (q.non_empty("dateFrom"), q.non_empty("dateTo")) {
+        (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) => Err(ApiError::bad_request("dateFrom and dateTo must be provided together")),
+        (Some(from), Some(to)) => {
+            let from = util::parse_date(from)
+                .ok_or_else(|| ApiError::bad_request("dateFrom must be a date in YYYY-MM-DD format"))?;
+            let to =
+                util::parse_date(to).ok_or_else(|| ApiError::bad_request("dateTo must be a date in YYYY-MM-DD format"))?;
+            if from > to {
+                return Err(ApiError::bad_request("dateFrom must not be after dateTo"));
+            }
+            Ok(Some((from * 86_400_000, (to + 1) * 86_400_000)))
+        }
+    }
+}
+
+fn filter(q: &Query) -> ApiResult<Filter> {
+    let window = date_filter(q)?;
+    let search = q.non_empty("searchKey").map(str::to_lowercase);
+    let categories = match q.non_empty("mccCategories") {
+        None => None,
+        Some(list) => {
+            let mut out = Vec::new();
+            for c in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                let c = c.to_ascii_uppercase();
+                if !CATEGORIES.contains(&c.as_str()) {
+                    return Err(ApiError::bad_request(format!(
+                        "mccCategories contains an unknown category: {c} (allowed: {})",
+                        CATEGORIES.join(", ")
+                    )));
+                }
+                out.push(c);
+            }
+            Some(out)
+        }
+    };
+    Ok(Filter { window, search, categories })
+}
+
+impl Filter {
+    fn range(&self, h: &History) -> (usize, usize) {
+        match self.window {
+            None => (0, h.count),
+            Some((from, to)) => (h.first_before(to), h.first_before(from)),
+        }
+    }
+
+    fn keeps(&self, h: &History, i: usize) -> bool {
+        if self.search.is_none() && self.categories.is_none() {
+            return true;
+        }
+        let m = h.merchant(i);
+        self.search.as_ref().is_none_or(|s| m.name.to_lowercase().contains(s))
+            && self.categories.as_ref().is_none_or(|cs| cs.iter().any(|c| c == m.category))
+    }
+
+    /// The indexes of page `page` (of `size`).
+    fn page(&self, h: &History, page: usize, size: usize) -> Vec<usize> {
+        let (lo, hi) = self.range(h);
+        if self.search.is_none() && self.categories.is_none() {
+            let start = page.saturating_mul(size).saturating_add(lo);
+            return (start..start.saturating_add(size).min(hi)).collect();
+        }
+        (lo..hi).filter(|&i| self.keeps(h, i)).skip(page.saturating_mul(size)).take(size).collect()
+    }
+}
+
+fn history_of(st: &Shared, user_id: &str) -> ApiResult<History> {
+    let inner = st.inner();
+    let u = inner.user(user_id).ok_or_else(ApiError::not_authenticated)?;
+    Ok(History::new(st.config.seed, u.stream, u.transactions, &u.card_id, &u.pan_last4, u.tenant))
+}
+
+/// `GET /v1/card/transactions?page=N`: a bare array, newest first; past the end `[]` (or page 0 with the quirk).
+pub(crate) async fn list(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
+    let page = match a.query.non_empty("page") {
+        None => 0,
+        Some(p) => p.parse::<usize>().map_err(|_| ApiError::bad_request("page must be a non-negative integer"))?,
+    };
+    let f = filter(&a.query)?;
+    let h = history_of(&st, &a.user_id)?;
+    let size = st.config.page_size.max(1);
+    let mut idx = f.page(&h, page, size);
+    if idx.is_empty() && page > 0 && st.config.past_end_returns_first_page {
+        idx = f.page(&h, 0, size);
+    }
+    Ok(ok(Value::Array(idx.into_iter().map(|i| h.json(&h.get(i))).collect())))
+}
+
+fn shorten(address: &str) -> String {
+    if address.len() > 12 && address.is_ascii() {
+        format!("{}...{}", &address[..6], &address[address.len() - 4..])
+    } else {
+        address.to_string()
+    }
+}
+
+/// `GET /v1/card/transactions/statement`: CSV (default) or PDF by `Accept`.
+pub(crate) async fn statement(State(st): State<Shared>, a: Authed, headers: HeaderMap) -> ApiResult<Response> {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let pdf = accept.contains("application/pdf");
+    let csv_ok = accept.is_empty() || accept.contains("text/csv") || accept.contains("*/*") || accept.contains("text/*");
+    if !pdf && !csv_ok {
+        return Err(ApiError::message(406, "Accept must be text/csv or application/pdf"));
+    }
+    let f = Filter { window: date_filter(&a.query)?, ..Filter::default() };
+    let h = history_of(&st, &a.user_id)?;
+    let (lo, hi) = f.range(&h);
+    let mut rows = Vec::with_capacity(hi.saturating_sub(lo));
+    for i in lo..hi {
+        let t = h.get(i);
+        rows.push([
+            util::iso_ms(t.time),
+            t.merchant.name.replace(',', ""),
+            t.merchant.kind.to_string(),
+            t.original_currency.to_string(),
+            t.orig.to_string(),
+            t.card_currency.to_string(),
+            t.card_amount.to_string(),
+            t.sources.iter().map(|s| s.currency.to_ascii_uppercase()).collect::<Vec<_>>().join(" "),
+            t.sources.iter().map(|s| shorten(&s.address)).collect::<Vec<_>>().join(" "),
+        ]);
+    }
+    let (body, content_type, name) = if pdf {
+        let holder = {
+            let inner = st.inner();
+            inner
+                .user(&a.user_id)
+                .map(|u| format!("{} {}", u.profile.first_name.clone().unwrap_or_default(), u.profile.last_name.clone().unwrap_or_default()))
+                .unwrap_or_default()
+        };
+        (pdf_statement(&holder, &h.pan_last4, &rows), "application/pdf", "statement.pdf")
+    } else {
+        let mut csv = String::from(
+            "Timestamp,Merchant,Merchant Type,Transaction Currency,Transaction currency amount,Card currency,Card currency amount,Funding Tokens,Funding Addresses\n",
+        );
+        for r in &rows {
+            csv.push_str(&r.join(","));
+            csv.push('\n');
+        }
+        (csv.into_bytes(), "text/csv; charset=utf-8", "statement.csv")
+    };
+    let mut resp = body.into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+/// A small, valid PDF: a header, one line per transaction (45 a page), and a summary.
+fn pdf_statement(holder: &str, last4: &str, rows: &[[String; 9]]) -> Vec<u8> {
+    let esc = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .flat_map(|c| if matches!(c, '(' | ')' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect()
+    };
+    let mut lines = vec![
+        format!("Card statement - {} - card ending {last4}", holder.trim()),
+        format!("Transactions: {}", rows.len()),
+        String::new(),
+    ];
+    lines.extend(rows.iter().map(|r| format!("{}  {}  {} {}  ({} {})", &r[0][..10.min(r[0].len())], r[1], r[6], r[5], r[4], r[3])));
+    let pages: Vec<&[String]> = lines.chunks(45).collect();
+    let n = pages.len();
+    // Objects: 1 catalog, 2 pages, 3 font, then per page: page object, content stream.
+    let mut objects: Vec<String> = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {n} >>",
+            (0..n).map(|p| format!("{} 0 R", 4 + 2 * p)).collect::<Vec<_>>().join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>".to_string(),
+    ];
+    for (p, page) in pages.iter().enumerate() {
+        let mut content = String::from("BT /F1 9 Tf 40 800 Td 12 TL\n");
+        for line in page.iter() {
+            content.push_str(&format!("({}) Tj T*\n", esc(line)));
+        }
+        content.push_str(&format!("(Page {} of {n}) Tj\nET", p + 1));
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * p
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_ordered() {
+        let h = History::new(42, 1, 1000, "000000000012345678", "1234", Tenant::Intl);
+        let a = h.json(&h.get(10));
+        let b = h.json(&h.get(10));
+        assert_eq!(a, b);
+        for i in 1..1000 {
+            assert!(h.time_ms(i) < h.time_ms(i - 1));
+            assert_eq!(h.time_ms(i), h.get(i).time);
+        }
+        let f = Filter { window: Some((h.time_ms(20), h.time_ms(10) + 1)), ..Filter::default() };
+        assert_eq!(f.range(&h), (10, 21));
+    }
+
+    #[test]
+    fn big_history_is_lazy() {
+        let h = History::new(42, 1, 100_000, "000000000012345678", "1234", Tenant::Us);
+        let f = Filter::default();
+        assert_eq!(f.page(&h, 1999, 50).len(), 50);
+        assert!(f.page(&h, 2000, 50).is_empty());
+    }
+}
