@@ -43,7 +43,7 @@ fn fetch(url: &str) -> Result<String> {
         let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
         let response = client.get(url).send().await.map_err(|e| {
             anyhow::anyhow!(
-                "cannot reach {url}: {e}\n(no network here? download the document elsewhere and pass it with --from <file>)"
+                "cannot reach {url}: {e}\n(no network here? download it elsewhere and pass the file instead of the URL)"
             )
         })?;
         if !response.status().is_success() {
