@@ -26,6 +26,19 @@ fn server(runtime: &tokio::runtime::Runtime) -> SocketAddr {
     })
 }
 
+/// The baseline: the same request and decoding, with reqwest and serde_json by hand.
+async fn raw_call(raw: &reqwest::Client, base: &str) -> baanx::api::types::Card {
+    let response = raw
+        .get(format!("{base}/v1/card/status"))
+        .header("x-client-key", "pk_bench")
+        .header("authorization", "Bearer access-bench")
+        .send()
+        .await
+        .unwrap();
+    let bytes = response.bytes().await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let addr = server(&runtime);
@@ -39,19 +52,7 @@ fn bench(c: &mut Criterion) {
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let mut group = c.benchmark_group("per_call");
-    group.bench_function("raw_reqwest", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = raw
-                .get(format!("{base}/v1/card/status"))
-                .header("x-client-key", "pk_bench")
-                .header("authorization", "Bearer access-bench")
-                .send()
-                .await
-                .unwrap();
-            let bytes = response.bytes().await.unwrap();
-            serde_json::from_slice::<baanx::api::types::Card>(&bytes).unwrap()
-        })
-    });
+    group.bench_function("raw_reqwest", |b| b.to_async(&runtime).iter(|| raw_call(&raw, &base)));
     group.bench_function("no_auth", |b| {
         b.to_async(&runtime).iter(|| async { client.api().get_registration_settings().call().await.unwrap() })
     });
@@ -61,23 +62,12 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     runtime.block_on(async {
-        let raw_call = || async {
-            let response = raw
-                .get(format!("{base}/v1/card/status"))
-                .header("x-client-key", "pk_bench")
-                .header("authorization", "Bearer access-bench")
-                .send()
-                .await
-                .unwrap();
-            let bytes = response.bytes().await.unwrap();
-            serde_json::from_slice::<baanx::api::types::Card>(&bytes).unwrap();
-        };
         let mut ratios = Vec::new();
         for _round in 0..15 {
             let (mut raw_total, mut no_auth_total, mut auth_total) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
             for _ in 0..2_000 {
                 let t = std::time::Instant::now();
-                raw_call().await;
+                raw_call(&raw, &base).await;
                 raw_total += t.elapsed();
                 let t = std::time::Instant::now();
                 client.api().get_registration_settings().call().await.unwrap();

@@ -250,54 +250,41 @@ pub enum Error {
     StateMismatch,
 }
 
+/// The context of any variant that has one (by reference or by mutable reference, per the binding mode).
+macro_rules! context_of {
+    ($error:expr) => {
+        match $error {
+            Error::InvalidClientKey { context }
+            | Error::MissingClientKey { context }
+            | Error::Unauthorized { context, .. }
+            | Error::SessionExpired { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::NotFound { context, .. }
+            | Error::RateLimited { context, .. }
+            | Error::Api { context, .. }
+            | Error::Refused { context, .. }
+            | Error::Timeout { context }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
+            | Error::InvalidRequest { context, .. }
+            | Error::MissingSecretKey { context }
+            | Error::SessionRequired { context }
+            | Error::RegionMismatch { context, .. }
+            | Error::TokenStore { context, .. }
+            | Error::PageLimit { context, .. } => Some(context),
+            Error::StateMismatch => None,
+        }
+    };
+}
+
 impl Error {
     /// Where the error happened, for the variants that know.
     pub fn context(&self) -> Option<&ErrorContext> {
-        match self {
-            Error::InvalidClientKey { context }
-            | Error::MissingClientKey { context }
-            | Error::Unauthorized { context, .. }
-            | Error::SessionExpired { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Refused { context, .. }
-            | Error::Timeout { context }
-            | Error::Transport { context, .. }
-            | Error::Decode { context, .. }
-            | Error::InvalidRequest { context, .. }
-            | Error::MissingSecretKey { context }
-            | Error::SessionRequired { context }
-            | Error::RegionMismatch { context, .. }
-            | Error::TokenStore { context, .. }
-            | Error::PageLimit { context, .. } => Some(context),
-            Error::StateMismatch => None,
-        }
+        context_of!(self)
     }
 
     fn context_mut(&mut self) -> Option<&mut ErrorContext> {
-        match self {
-            Error::InvalidClientKey { context }
-            | Error::MissingClientKey { context }
-            | Error::Unauthorized { context, .. }
-            | Error::SessionExpired { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::NotFound { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::Api { context, .. }
-            | Error::Refused { context, .. }
-            | Error::Timeout { context }
-            | Error::Transport { context, .. }
-            | Error::Decode { context, .. }
-            | Error::InvalidRequest { context, .. }
-            | Error::MissingSecretKey { context }
-            | Error::SessionRequired { context }
-            | Error::RegionMismatch { context, .. }
-            | Error::TokenStore { context, .. }
-            | Error::PageLimit { context, .. } => Some(context),
-            Error::StateMismatch => None,
-        }
+        context_of!(self)
     }
 
     /// The operation the error belongs to.

@@ -16,25 +16,12 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 const PASSWORD: &str = "pw-Hunter2-correct-horse";
 const OTP: &str = "918273";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_debug_display_errors_or_logs() {
-    let capture = Capture::default();
+    let capture = common::Capture::default();
     let writer = capture.clone();
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -109,7 +96,7 @@ async fn no_secret_reaches_debug_display_errors_or_logs() {
     let hosted = client.oauth().hosted_page("myapp://cb", &[]);
     formatted.push(format!("{hosted:?}"));
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert!(log.contains("baanx.request"), "the capture works");
     assert!(log.len() > 10_000, "TRACE output of every crate was captured ({} bytes)", log.len());
     for secret in &secrets {

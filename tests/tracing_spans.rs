@@ -3,25 +3,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Collects what a `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration() {
@@ -31,7 +16,7 @@ async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration()
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"balance": "150.50"})))
         .mount(&server)
         .await;
-    let capture = Capture::default();
+    let capture = common::Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -50,7 +35,7 @@ async fn each_call_is_a_tracing_span_with_operation_method_status_and_duration()
     let wallet = client.api().get_credit_wallet().send().await.unwrap().into_inner();
     assert_eq!(wallet.balance.unwrap().to_string(), "150.50");
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     let line = log
         .lines()
         .find(|l| l.contains("baanx.request") && l.contains("close"))

@@ -57,11 +57,7 @@ pub(crate) fn issue_login_token(st: &St, inner: &mut Inner, user_id: &str, tenan
     let token = format!("{}{}", tenant.prefix(), util::random_uuid());
     inner.access_tokens.insert(
         token.clone(),
-        AccessToken {
-            user_id: user_id.to_string(),
-            tenant,
-            expires_at: Instant::now() + st.config.login_token_ttl,
-        },
+        AccessToken { user_id: user_id.to_string(), tenant, expires_at: Instant::now() + st.config.login_token_ttl },
     );
     token
 }
@@ -90,10 +86,9 @@ pub(crate) fn issue_oauth_tokens(
         claims["scope"] = scope.into();
     }
     let access = util::jwt_sign(&st.config.secret_key, &claims);
-    inner.access_tokens.insert(
-        access.clone(),
-        AccessToken { user_id: user_id.to_string(), tenant, expires_at: Instant::now() + ttl },
-    );
+    inner
+        .access_tokens
+        .insert(access.clone(), AccessToken { user_id: user_id.to_string(), tenant, expires_at: Instant::now() + ttl });
     if let Some(u) = inner.user_mut(user_id) {
         u.is_linked = true;
     }

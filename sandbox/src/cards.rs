@@ -127,7 +127,9 @@ fn check_css(css: Option<Obj>, colors: &[&str], numbers: &[&str]) -> ApiResult<(
         if let Some(v) = css.opt_str(name)?
             && !util::is_hex_color(&v)
         {
-            return Err(ApiError::validation(format!("Validation Error: customCss.{name} must be a hex colour like #1A2B3C")));
+            return Err(ApiError::validation(format!(
+                "Validation Error: customCss.{name} must be a hex colour like #1A2B3C"
+            )));
         }
     }
     for name in numbers {
@@ -225,7 +227,10 @@ pub(crate) async fn details_image(State(st): State<Shared>, q: Query) -> Respons
 pub(crate) async fn set_pin_page(State(st): State<Shared>, q: Query) -> Response {
     let token = q.get("token").unwrap_or_default();
     if consume(&st, token, &[CardTokenKind::SetPin]).is_none() {
-        return html(410, "<!doctype html><title>Link expired</title><h1>This link has expired or was used.</h1>".into());
+        return html(
+            410,
+            "<!doctype html><title>Link expired</title><h1>This link has expired or was used.</h1>".into(),
+        );
     }
     html(
         200,
@@ -279,7 +284,11 @@ struct PaymentConfig {
 }
 
 /// `POST /v1/order`.
-pub(crate) async fn create_order(State(st): State<Shared>, OrderAuthed(a): OrderAuthed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn create_order(
+    State(st): State<Shared>,
+    OrderAuthed(a): OrderAuthed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let product_id = b.str("productId")?;
     let method = b.str("paymentMethod")?;
     let Some((_, _, price)) = PRODUCTS.iter().find(|(id, _, _)| *id == product_id) else {

@@ -10,7 +10,8 @@ use crate::extract::{Client, JsonBody, check_secret};
 use crate::state::{AuditRecord, ConsentRecord, ConsentSet, Shared};
 use crate::util;
 
-const TYPES: [&str; 5] = ["eSignAct", "termsAndPrivacy", "marketingNotifications", "smsNotifications", "emailNotifications"];
+const TYPES: [&str; 5] =
+    ["eSignAct", "termsAndPrivacy", "marketingNotifications", "smsNotifications", "emailNotifications"];
 
 fn required_types(policy: &str) -> &'static [&'static str] {
     if policy == "US" { &TYPES } else { &TYPES[1..] }
@@ -51,7 +52,9 @@ pub(crate) async fn create(State(st): State<Shared>, c: Client, JsonBody(b): Jso
     check_secret(&st, &c.headers, true)?;
     let need = |name: &str| -> ApiResult<String> {
         b.opt_str(name)
-            .map_err(|e| ApiError::consent_validation(e.body["message"].as_str().unwrap_or("invalid field").to_string()))?
+            .map_err(|e| {
+                ApiError::consent_validation(e.body["message"].as_str().unwrap_or("invalid field").to_string())
+            })?
             .ok_or_else(|| ApiError::consent_validation(format!("{name} is required")))
     };
     let onboarding_id = need("onboardingId")?;
@@ -60,7 +63,11 @@ pub(crate) async fn create(State(st): State<Shared>, c: Client, JsonBody(b): Jso
     let policy = match policy.as_str() {
         "global" | "GLOBAL" | "Global" => "global",
         "US" | "us" | "Us" => "US",
-        other => return Err(ApiError::consent_validation(format!("Invalid policyType: '{other}'. Must be one of: global, US"))),
+        other => {
+            return Err(ApiError::consent_validation(format!(
+                "Invalid policyType: '{other}'. Must be one of: global, US"
+            )));
+        }
     };
     let items = b.objects("consents").map_err(|e| {
         ApiError::consent_validation(e.body["message"].as_str().unwrap_or("consents must be an array").to_string())
@@ -106,7 +113,9 @@ pub(crate) async fn create(State(st): State<Shared>, c: Client, JsonBody(b): Jso
     }
     for t in required_types(policy) {
         if !records.iter().any(|r| r.consent_type == *t) {
-            return Err(ApiError::consent_validation(format!("Missing required consent: {t} for policy type: {policy}")));
+            return Err(ApiError::consent_validation(format!(
+                "Missing required consent: {t} for policy type: {policy}"
+            )));
         }
     }
     let audit = records
@@ -169,15 +178,18 @@ pub(crate) async fn by_onboarding(State(st): State<Shared>, c: Client, Path(id):
 }
 
 /// `PATCH /v2/consent/onboarding/{consentSetId}` `{"userId"}` (client key + secret key).
-pub(crate) async fn link_user(State(st): State<Shared>, c: Client, Path(id): Path<String>, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn link_user(
+    State(st): State<Shared>,
+    c: Client,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     check_secret(&st, &c.headers, true)?;
-    let user_id = b
-        .opt_str("userId")
-        .ok()
-        .flatten()
-        .ok_or_else(|| ApiError::consent_validation("userId is required"))?;
+    let user_id =
+        b.opt_str("userId").ok().flatten().ok_or_else(|| ApiError::consent_validation("userId is required"))?;
     let mut inner = st.inner();
-    let s = inner.consent_sets.iter_mut().find(|s| s.id == id && s.tenant == c.tenant).ok_or_else(|| set_not_found(&id))?;
+    let s =
+        inner.consent_sets.iter_mut().find(|s| s.id == id && s.tenant == c.tenant).ok_or_else(|| set_not_found(&id))?;
     match &s.user_id {
         Some(existing) if *existing != user_id => {
             return Err(ApiError::consent(409, "Conflict", "Consent set is already linked to another user"));
@@ -211,9 +223,9 @@ fn user_status(sets: &[&ConsentSet]) -> &'static str {
         return "none";
     }
     let complete = sets.iter().any(|s| {
-        required_types(&s.policy_type).iter().all(|t| {
-            s.consents.iter().any(|c| c.consent_type == *t && !c.superseded && c.status == "granted")
-        })
+        required_types(&s.policy_type)
+            .iter()
+            .all(|t| s.consents.iter().any(|c| c.consent_type == *t && !c.superseded && c.status == "granted"))
     });
     if complete { "complete" } else { "incomplete" }
 }
@@ -221,8 +233,11 @@ fn user_status(sets: &[&ConsentSet]) -> &'static str {
 /// `GET /v2/consent/user/{userId}[?full=true]`.
 pub(crate) async fn user(State(st): State<Shared>, c: Client, Path(user_id): Path<String>) -> ApiResult<Response> {
     let inner = st.inner();
-    let sets: Vec<&ConsentSet> =
-        inner.consent_sets.iter().filter(|s| s.tenant == c.tenant && s.user_id.as_deref() == Some(user_id.as_str())).collect();
+    let sets: Vec<&ConsentSet> = inner
+        .consent_sets
+        .iter()
+        .filter(|s| s.tenant == c.tenant && s.user_id.as_deref() == Some(user_id.as_str()))
+        .collect();
     let base = format!("{}/v2/consent/user/{}", st.base_url, util::url_encode(&user_id));
     let mut body = json!({
         "userId": user_id,
@@ -240,7 +255,9 @@ pub(crate) async fn audit(State(st): State<Shared>, c: Client, Path(user_id): Pa
     let num = |name: &str, default: usize| -> ApiResult<usize> {
         match c.query.non_empty(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| ApiError::consent_validation(format!("{name} must be a non-negative integer"))),
+            Some(v) => {
+                v.parse().map_err(|_| ApiError::consent_validation(format!("{name} must be a non-negative integer")))
+            }
         }
     };
     let limit = num("limit", 50)?;
@@ -250,7 +267,9 @@ pub(crate) async fn audit(State(st): State<Shared>, c: Client, Path(user_id): Pa
     }
     let inner = st.inner();
     let mut records: Vec<Value> = Vec::new();
-    for s in inner.consent_sets.iter().filter(|s| s.tenant == c.tenant && s.user_id.as_deref() == Some(user_id.as_str())) {
+    for s in
+        inner.consent_sets.iter().filter(|s| s.tenant == c.tenant && s.user_id.as_deref() == Some(user_id.as_str()))
+    {
         for r in &s.audit {
             records.push(json!({
                 "auditId": r.id,

@@ -59,11 +59,14 @@ pub(crate) async fn chain_config(a: Authed) -> ApiResult<Response> {
     let all = ["ethereum", "linea", "solana"];
     let networks: Vec<Value> = match a.query.non_empty("network") {
         None => all.iter().filter_map(|n| network_json(n, a.tenant)).collect(),
-        Some(n) => vec![network_json(&n.to_ascii_lowercase(), a.tenant).ok_or_else(|| {
-            ApiError::bad_request("network must be one of ethereum, linea, solana, etherlink")
-        })?],
+        Some(n) => vec![
+            network_json(&n.to_ascii_lowercase(), a.tenant)
+                .ok_or_else(|| ApiError::bad_request("network must be one of ethereum, linea, solana, etherlink"))?,
+        ],
     };
-    Ok(ok(json!({ "networks": networks, "count": networks.len(), "_links": { "self": "/v1/delegation/chain/config" } })))
+    Ok(ok(
+        json!({ "networks": networks, "count": networks.len(), "_links": { "self": "/v1/delegation/chain/config" } }),
+    ))
 }
 
 fn valid_address(address: &str) -> bool {
@@ -79,8 +82,14 @@ pub(crate) async fn token(State(st): State<Shared>, a: Authed) -> ApiResult<Resp
         Some(_) => return Err(ApiError::bad_request("faucet must be true or false")),
     };
     if faucet {
-        let address = a.query.non_empty("address").ok_or_else(|| ApiError::bad_request("address is required when faucet=true"))?;
-        let network = a.query.non_empty("network").ok_or_else(|| ApiError::bad_request("network is required when faucet=true"))?;
+        let address = a
+            .query
+            .non_empty("address")
+            .ok_or_else(|| ApiError::bad_request("address is required when faucet=true"))?;
+        let network = a
+            .query
+            .non_empty("network")
+            .ok_or_else(|| ApiError::bad_request("network is required when faucet=true"))?;
         if !matches!(network, "linea" | "solana" | "base") {
             return Err(ApiError::bad_request("network must be one of linea, solana, base"));
         }
@@ -193,7 +202,11 @@ fn register(st: &Shared, a: &Authed, ap: Approval) -> ApiResult<Response> {
 }
 
 /// `POST /v1/delegation/evm/post-approval` (201).
-pub(crate) async fn evm_post_approval(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn evm_post_approval(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let (ap, tx_hash, sig_hash, sig_message) = common(&b, &["linea", "ethereum"])?;
     if !util::is_0x_hex(&ap.address, 40) {
         return Err(validation("address must match ^0x[a-fA-F0-9]{40}$"));
@@ -229,7 +242,11 @@ pub(crate) async fn evm_post_approval(State(st): State<Shared>, a: Authed, JsonB
 }
 
 /// `POST /v1/delegation/solana/post-approval` (201).
-pub(crate) async fn solana_post_approval(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn solana_post_approval(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let (ap, tx_hash, sig_hash, _sig_message) = common(&b, &["solana"])?;
     if !util::is_base58(&ap.address, 32, 44) {
         return Err(validation("address must match ^[1-9A-HJ-NP-Za-km-z]{32,44}$"));

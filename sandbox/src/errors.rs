@@ -91,7 +91,11 @@ impl ApiError {
 
     /// A consent-API error: `{ "error": title, "details": [..] }`.
     pub(crate) fn consent(status_code: u16, error: &str, details: impl Into<String>) -> Self {
-        ApiError { status: status(status_code), body: json!({ "error": error, "details": [details.into()] }), headers: Vec::new() }
+        ApiError {
+            status: status(status_code),
+            body: json!({ "error": error, "details": [details.into()] }),
+            headers: Vec::new(),
+        }
     }
 
     /// 400 consent validation error.

@@ -61,7 +61,8 @@ pub(crate) fn tenant_of(headers: &HeaderMap, query: &Query) -> Tenant {
 
 /// Checks the client key (`x-client-key`, or also `X-Client-ID` when `alt_header`).
 fn check_client_key(st: &State, headers: &HeaderMap, alt_header: bool, consent: bool) -> ApiResult<()> {
-    let key = header_str(headers, "x-client-key").or_else(|| alt_header.then(|| header_str(headers, "x-client-id")).flatten());
+    let key = header_str(headers, "x-client-key")
+        .or_else(|| alt_header.then(|| header_str(headers, "x-client-id")).flatten());
     let err = match key {
         None | Some("") => {
             let mut e = ApiError::missing_client_key();
@@ -186,7 +187,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::bad_request("Could not read the request body"))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::bad_request("Could not read the request body"))?;
         parse_json_body(&headers, &bytes).map(JsonBody)
     }
 }
@@ -227,7 +230,9 @@ impl<S: Send + Sync> FromRequest<S> for FormOrJson {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::bad_request("Could not read the request body"))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::bad_request("Could not read the request body"))?;
         if is_json_content_type(&headers) {
             let obj = parse_json_body(&headers, &bytes)?;
             let fields = obj

@@ -40,7 +40,8 @@ async fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--port" => builder = builder.port(number("--port", args.next())?),
             "--host" => {
-                let host: IpAddr = args.next().context("--host needs a value")?.parse().context("--host: not an IP address")?;
+                let host: IpAddr =
+                    args.next().context("--host needs a value")?.parse().context("--host: not an IP address")?;
                 builder = builder.host(host);
             }
             "--seed" => builder = builder.seed(number("--seed", args.next())?),

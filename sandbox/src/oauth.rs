@@ -40,7 +40,8 @@ fn is_absolute_uri(s: &str) -> bool {
 /// Checks the authorization parameters, read through `get` (the query, then a form body).
 fn auth_params<'a>(st: &St, get: impl Fn(&str) -> Option<&'a str>, state_required: bool) -> ApiResult<AuthParams> {
     let need = |name: &str| get(name).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::oauth_missing(name));
-    let invalid = |name: &str, why: &str| ApiError::oauth(400, "invalid_request", format!("Invalid parameter: {name} ({why})"));
+    let invalid =
+        |name: &str, why: &str| ApiError::oauth(400, "invalid_request", format!("Invalid parameter: {name} ({why})"));
     if need("response_type")? != "code" {
         return Err(invalid("response_type", "must be code"));
     }
@@ -74,7 +75,9 @@ pub(crate) async fn initiate(State(st): State<Shared>, c: Client) -> ApiResult<R
     let api_mode = match c.query.get("mode") {
         None | Some("") => false,
         Some("api") => true,
-        Some(_) => return Err(ApiError::oauth(400, "invalid_request", "Invalid parameter: mode (must be api or absent)")),
+        Some(_) => {
+            return Err(ApiError::oauth(400, "invalid_request", "Invalid parameter: mode (must be api or absent)"));
+        }
     };
     let sid = util::random_token(18);
     let exp = util::now_secs() + TEN_MINUTES.as_secs() as i64;
@@ -181,14 +184,23 @@ fn exchange(st: &St, c: &Client, b: &crate::extract::Obj, hosted: bool) -> ApiRe
                 return Err(ApiError::invalid_grant("redirect_uri does not match the authorization request"));
             }
             if !util::constant_time_eq(util::pkce_challenge(&verifier).as_bytes(), entry.code_challenge.as_bytes()) {
-                return Err(ApiError::invalid_grant("PKCE verification failed: code_verifier does not match code_challenge"));
+                return Err(ApiError::invalid_grant(
+                    "PKCE verification failed: code_verifier does not match code_challenge",
+                ));
             }
             if let Some(e) = inner.codes.get_mut(&code) {
                 e.used = true;
             }
             let with_refresh =
                 !hosted || entry.scope.as_deref().is_some_and(|s| s.split_whitespace().any(|s| s == "offline_access"));
-            Ok(ok(issue_oauth_tokens(st, &mut inner, &entry.user_id, entry.tenant, entry.scope.as_deref(), with_refresh)))
+            Ok(ok(issue_oauth_tokens(
+                st,
+                &mut inner,
+                &entry.user_id,
+                entry.tenant,
+                entry.scope.as_deref(),
+                with_refresh,
+            )))
         }
         "refresh_token" => {
             let token = need("refresh_token")?;
@@ -237,7 +249,9 @@ fn page_login(inner: &Inner, tenant: Option<Tenant>, form: &FormOrJson) -> Resul
         .users
         .iter()
         .filter(|u| tenant.is_none_or(|t| t == u.tenant))
-        .find(|u| u.email.eq_ignore_ascii_case(email) && util::constant_time_eq(u.password.as_bytes(), password.as_bytes()))
+        .find(|u| {
+            u.email.eq_ignore_ascii_case(email) && util::constant_time_eq(u.password.as_bytes(), password.as_bytes())
+        })
         .ok_or("Invalid Credentials")?;
     if user.otp_required {
         match form.get("otpCode") {
@@ -255,9 +269,12 @@ fn page_login(inner: &Inner, tenant: Option<Tenant>, form: &FormOrJson) -> Resul
 fn login_page(title: &str, action: &str, hidden: &[(&str, &str)], error: Option<&str>) -> String {
     let hidden: String = hidden
         .iter()
-        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, util::html_escape(k), util::html_escape(v)))
+        .map(|(k, v)| {
+            format!(r#"<input type="hidden" name="{}" value="{}">"#, util::html_escape(k), util::html_escape(v))
+        })
         .collect();
-    let error = error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, util::html_escape(e))).unwrap_or_default();
+    let error =
+        error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, util::html_escape(e))).unwrap_or_default();
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -281,7 +298,15 @@ pub(crate) async fn hosted_login_page(State(st): State<Shared>, q: Query) -> Res
     let sid = q.get("session").unwrap_or_default();
     let live = st.inner().oauth_sessions.get(sid).is_some_and(|s| !s.used && s.expires_at > Instant::now());
     if !live {
-        return html(400, login_page("Session expired", "/hosted/login", &[], Some("This sign-in session is unknown, used or expired. Start again.")));
+        return html(
+            400,
+            login_page(
+                "Session expired",
+                "/hosted/login",
+                &[],
+                Some("This sign-in session is unknown, used or expired. Start again."),
+            ),
+        );
     }
     html(200, login_page("Sign in to Baanx (sandbox)", "/hosted/login", &[("session", sid)], None))
 }
@@ -294,11 +319,19 @@ pub(crate) async fn hosted_login_submit(State(st): State<Shared>, q: Query, form
         return html(400, login_page("Session expired", "/hosted/login", &[], Some("Unknown sign-in session.")));
     };
     if session.used || session.expires_at <= Instant::now() {
-        return html(400, login_page("Session expired", "/hosted/login", &[], Some("This sign-in session is used or expired.")));
+        return html(
+            400,
+            login_page("Session expired", "/hosted/login", &[], Some("This sign-in session is used or expired.")),
+        );
     }
     let user = match page_login(&inner, Some(session.tenant), &form) {
         Ok(u) => u,
-        Err(msg) => return html(401, login_page("Sign in to Baanx (sandbox)", "/hosted/login", &[("session", &sid)], Some(msg))),
+        Err(msg) => {
+            return html(
+                401,
+                login_page("Sign in to Baanx (sandbox)", "/hosted/login", &[("session", &sid)], Some(msg)),
+            );
+        }
     };
     if let Some(s) = inner.oauth_sessions.get_mut(&sid) {
         s.used = true;
@@ -308,10 +341,20 @@ pub(crate) async fn hosted_login_submit(State(st): State<Shared>, q: Query, form
 }
 
 fn oauth2_action(q: &Query) -> String {
-    let raw: Vec<(&str, &str)> = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "x-us-env", "region"]
-        .iter()
-        .filter_map(|k| q.get(k).map(|v| (*k, v)))
-        .collect();
+    let raw: Vec<(&str, &str)> = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+        "x-us-env",
+        "region",
+    ]
+    .iter()
+    .filter_map(|k| q.get(k).map(|v| (*k, v)))
+    .collect();
     util::append_query("/v1/auth/oauth2/authorize", &raw)
 }
 

@@ -173,7 +173,8 @@ pub(crate) async fn serve(listener: TcpListener, st: Shared, router: Router, mut
 async fn connection(stream: tokio::net::TcpStream, st: Shared, router: Router, mut shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |req| handle(st.clone(), router.clone(), req));
-    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+    let conn =
+        hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -254,7 +255,9 @@ async fn handle(st: Shared, router: Router, req: Request<Incoming>) -> Result<Re
     };
     Ok(match fault {
         Some(Fault::TruncatedBody) => truncate(resp).await,
-        Some(Fault::MalformedJson) => replace_body(resp, Bytes::from_static(b"{\"message\": \"Internal error\", \"data\": [1, 2,")).await,
+        Some(Fault::MalformedJson) => {
+            replace_body(resp, Bytes::from_static(b"{\"message\": \"Internal error\", \"data\": [1, 2,")).await
+        }
         Some(Fault::WrongContentType) => {
             let mut resp = resp;
             resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -298,7 +301,10 @@ impl http_body::Body for TruncatedBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if let Some(d) = self.data.take()
             && !d.is_empty()
         {
@@ -307,9 +313,10 @@ impl http_body::Body for TruncatedBody {
         let stall = self.stall.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(25))));
         match stall.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => {
-                Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by a fault rule"))))
-            }
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "truncated by a fault rule",
+            )))),
         }
     }
 }

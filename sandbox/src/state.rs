@@ -517,7 +517,8 @@ pub(crate) fn seed_users(config: &Config, next_priority_id: &mut u64) -> (Vec<Us
     let mut users = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         let transactions = if i == 0 { config.transactions } else { 25 };
-        let mut u = new_user(config.seed, i as u64 + 1, spec.tenant, spec.email, TEST_PASSWORD, transactions, next_priority_id);
+        let mut u =
+            new_user(config.seed, i as u64 + 1, spec.tenant, spec.email, TEST_PASSWORD, transactions, next_priority_id);
         u.otp_required = spec.otp;
         u.phase = spec.phase.map(str::to_string);
         u.verification_state = spec.verification.to_string();
@@ -671,10 +672,13 @@ fn seed_wallets(d: &mut Det, next_priority_id: &mut u64) -> Wallets {
     }
     let mut external = Vec::new();
     let ext_evm = format!("0x{}", d.hex(40));
-    for (i, (currency, network, balance, allowance)) in
-        [("usdc", "linea", "1250.50", "5000"), ("usdt", "ethereum", "500.00", "1000"), ("usdc", "solana", "2000.00", "3000")]
-            .into_iter()
-            .enumerate()
+    for (i, (currency, network, balance, allowance)) in [
+        ("usdc", "linea", "1250.50", "5000"),
+        ("usdt", "ethereum", "500.00", "1000"),
+        ("usdc", "solana", "2000.00", "3000"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let id = *next_priority_id;
         *next_priority_id += 1;

@@ -25,7 +25,14 @@ struct Merchant {
     max_cents: u64,
 }
 
-const fn m(name: &'static str, mcc: u16, category: &'static str, kind: &'static str, min_cents: u64, max_cents: u64) -> Merchant {
+const fn m(
+    name: &'static str,
+    mcc: u16,
+    category: &'static str,
+    kind: &'static str,
+    min_cents: u64,
+    max_cents: u64,
+) -> Merchant {
     Merchant { name, mcc, category, kind, min_cents, max_cents }
 }
 
@@ -121,7 +128,8 @@ impl History {
             _ => Decimal::ONE,
         };
         let markup = Decimal::new(1000 + d.range(0, 15) as i64, 3); // 1.000–1.014
-        let card_amount = if ecb == Decimal::ONE { orig } else { (orig * ecb * markup).round_dp(2).max(Decimal::new(1, 2)) };
+        let card_amount =
+            if ecb == Decimal::ONE { orig } else { (orig * ecb * markup).round_dp(2).max(Decimal::new(1, 2)) };
         let rate = if ecb == Decimal::ONE { Decimal::ONE } else { (card_amount / orig).round_dp(16) };
         let atm = merchant.category == "ATM";
         let fee_card = if atm { Decimal::new(250, 2) } else { Decimal::ZERO };
@@ -150,8 +158,11 @@ impl History {
                 vec![("usdc", total_usdc)]
             };
             for (k, (currency, amount)) in parts.into_iter().enumerate() {
-                let address =
-                    if k == 0 { self.funding_address.clone() } else { format!("0x{}", Det::new(self.seed, self.stream * 7 + 4).hex(40)) };
+                let address = if k == 0 {
+                    self.funding_address.clone()
+                } else {
+                    format!("0x{}", Det::new(self.seed, self.stream * 7 + 4).hex(40))
+                };
                 sources.push(Funding {
                     id: d.uuid(),
                     address,
@@ -269,12 +280,14 @@ struct Filter {
 fn date_filter(q: &Query) -> ApiResult<Option<(i64, i64)>> {
     match (q.non_empty("dateFrom"), q.non_empty("dateTo")) {
         (None, None) => Ok(None),
-        (Some(_), None) | (None, Some(_)) => Err(ApiError::bad_request("dateFrom and dateTo must be provided together")),
+        (Some(_), None) | (None, Some(_)) => {
+            Err(ApiError::bad_request("dateFrom and dateTo must be provided together"))
+        }
         (Some(from), Some(to)) => {
             let from = util::parse_date(from)
                 .ok_or_else(|| ApiError::bad_request("dateFrom must be a date in YYYY-MM-DD format"))?;
-            let to =
-                util::parse_date(to).ok_or_else(|| ApiError::bad_request("dateTo must be a date in YYYY-MM-DD format"))?;
+            let to = util::parse_date(to)
+                .ok_or_else(|| ApiError::bad_request("dateTo must be a date in YYYY-MM-DD format"))?;
             if from > to {
                 return Err(ApiError::bad_request("dateFrom must not be after dateTo"));
             }
@@ -368,7 +381,8 @@ fn shorten(address: &str) -> String {
 pub(crate) async fn statement(State(st): State<Shared>, a: Authed, headers: HeaderMap) -> ApiResult<Response> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let pdf = accept.contains("application/pdf");
-    let csv_ok = accept.is_empty() || accept.contains("text/csv") || accept.contains("*/*") || accept.contains("text/*");
+    let csv_ok =
+        accept.is_empty() || accept.contains("text/csv") || accept.contains("*/*") || accept.contains("text/*");
     if !pdf && !csv_ok {
         return Err(ApiError::message(406, "Accept must be text/csv or application/pdf"));
     }
@@ -395,7 +409,13 @@ pub(crate) async fn statement(State(st): State<Shared>, a: Authed, headers: Head
             let inner = st.inner();
             inner
                 .user(&a.user_id)
-                .map(|u| format!("{} {}", u.profile.first_name.clone().unwrap_or_default(), u.profile.last_name.clone().unwrap_or_default()))
+                .map(|u| {
+                    format!(
+                        "{} {}",
+                        u.profile.first_name.clone().unwrap_or_default(),
+                        u.profile.last_name.clone().unwrap_or_default()
+                    )
+                })
                 .unwrap_or_default()
         };
         (pdf_statement(&holder, &h.pan_last4, &rows), "application/pdf", "statement.pdf")
@@ -430,7 +450,10 @@ fn pdf_statement(holder: &str, last4: &str, rows: &[[String; 9]]) -> Vec<u8> {
         format!("Transactions: {}", rows.len()),
         String::new(),
     ];
-    lines.extend(rows.iter().map(|r| format!("{}  {}  {} {}  ({} {})", &r[0][..10.min(r[0].len())], r[1], r[6], r[5], r[4], r[3])));
+    lines.extend(
+        rows.iter()
+            .map(|r| format!("{}  {}  {} {}  ({} {})", &r[0][..10.min(r[0].len())], r[1], r[6], r[5], r[4], r[3])),
+    );
     let pages: Vec<&[String]> = lines.chunks(45).collect();
     let n = pages.len();
     // Objects: 1 catalog, 2 pages, 3 font, then per page: page object, content stream.

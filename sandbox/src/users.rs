@@ -71,7 +71,11 @@ const CONTACT_TTL: Duration = Duration::from_secs(15 * 60);
 
 fn valid_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
 }
 
 fn check_country(field: &str, v: &str) -> ApiResult<String> {
@@ -93,7 +97,8 @@ fn check_code(b: &Obj) -> ApiResult<()> {
 fn check_phone(b: &Obj) -> ApiResult<(String, String)> {
     let cc = b.str("phoneCountryCode")?;
     let number = b.str("phoneNumber")?;
-    let cc_ok = cc.strip_prefix('+').is_some_and(|d| (1..=4).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit()));
+    let cc_ok =
+        cc.strip_prefix('+').is_some_and(|d| (1..=4).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit()));
     if !cc_ok {
         return Err(ApiError::bad_request("phoneCountryCode must be a calling code with +, e.g. +44"));
     }
@@ -147,15 +152,16 @@ pub(crate) async fn email_verify(State(st): State<Shared>, c: Client, JsonBody(b
         return Err(ApiError::bad_request("Password must be at least 8 characters"));
     }
     let mut inner = st.inner();
-    let contact_ok = inner
-        .contacts
-        .get(&contact_id)
-        .is_some_and(|ct| ct.tenant == c.tenant && ct.email.eq_ignore_ascii_case(&email) && ct.expires_at > Instant::now());
+    let contact_ok = inner.contacts.get(&contact_id).is_some_and(|ct| {
+        ct.tenant == c.tenant && ct.email.eq_ignore_ascii_case(&email) && ct.expires_at > Instant::now()
+    });
     if !contact_ok {
         return Err(ApiError::bad_request("Invalid or expired contactVerificationId"));
     }
     if let Some(existing) = inner.user_by_email(c.tenant, &email) {
-        return Ok(ok(json!({ "hasAccount": true, "onboardingId": existing.onboarding_id, "user": user_json(existing) })));
+        return Ok(ok(
+            json!({ "hasAccount": true, "onboardingId": existing.onboarding_id, "user": user_json(existing) }),
+        ));
     }
     let stream = 100 + inner.users.len() as u64;
     let mut next = inner.next_priority_id;
@@ -179,7 +185,10 @@ pub(crate) async fn phone_send(State(st): State<Shared>, c: Client, JsonBody(b):
     let contact_id = b.str("contactVerificationId")?;
     let inner = st.inner();
     let known = inner.contacts.get(&contact_id).is_some_and(|ct| ct.tenant == c.tenant)
-        || inner.users.iter().any(|u| u.tenant == c.tenant && u.contact_verification_id.as_deref() == Some(&contact_id));
+        || inner
+            .users
+            .iter()
+            .any(|u| u.tenant == c.tenant && u.contact_verification_id.as_deref() == Some(&contact_id));
     if !known {
         return Err(ApiError::bad_request("Invalid contactVerificationId"));
     }
@@ -207,7 +216,12 @@ pub(crate) async fn phone_verify(State(st): State<Shared>, c: Client, JsonBody(b
 pub(crate) async fn kyc_session(State(st): State<Shared>, c: Client, JsonBody(b): JsonBody) -> ApiResult<Response> {
     let onboarding_id = b.str("onboardingId")?;
     let mut inner = st.inner();
-    let u = onboarding_user(&mut inner.users, c.tenant, &onboarding_id, &["PERSONAL_INFORMATION", "PHYSICAL_ADDRESS", "MAILING_ADDRESS", "COMPLETE"])?;
+    let u = onboarding_user(
+        &mut inner.users,
+        c.tenant,
+        &onboarding_id,
+        &["PERSONAL_INFORMATION", "PHYSICAL_ADDRESS", "MAILING_ADDRESS", "COMPLETE"],
+    )?;
     let user_id = u.id.clone();
     let needs_event = u.verification_state != "VERIFIED";
     drop(inner);
@@ -218,7 +232,11 @@ pub(crate) async fn kyc_session(State(st): State<Shared>, c: Client, JsonBody(b)
 }
 
 /// `POST /v1/auth/register/personal-details`.
-pub(crate) async fn personal_details(State(st): State<Shared>, c: Client, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn personal_details(
+    State(st): State<Shared>,
+    c: Client,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let onboarding_id = b.str("onboardingId")?;
     let first = b.str("firstName")?;
     let last = b.str("lastName")?;
@@ -351,10 +369,16 @@ pub(crate) async fn settings(State(st): State<Shared>, c: Client) -> ApiResult<R
     .map(|(iso, name, calling, can)| json!({ "id": d.uuid(), "iso3166alpha2": iso, "name": name, "callingCode": calling, "canSignUp": can }))
     .collect();
     let us_states: Vec<Value> = if c.tenant == Tenant::Us {
-        [("Alaska", "AK", true), ("California", "CA", true), ("District of Columbia", "DC", true), ("New York", "NY", false), ("Texas", "TX", true)]
-            .iter()
-            .map(|(name, abbr, can)| json!({ "id": d.uuid(), "name": name, "postalAbbreviation": abbr, "canSignUp": can }))
-            .collect()
+        [
+            ("Alaska", "AK", true),
+            ("California", "CA", true),
+            ("District of Columbia", "DC", true),
+            ("New York", "NY", false),
+            ("Texas", "TX", true),
+        ]
+        .iter()
+        .map(|(name, abbr, can)| json!({ "id": d.uuid(), "name": name, "postalAbbreviation": abbr, "canSignUp": can }))
+        .collect()
     } else {
         Vec::new()
     };
@@ -367,9 +391,7 @@ pub(crate) async fn settings(State(st): State<Shared>, c: Client) -> ApiResult<R
             "eSignConsentDisclosure": format!("{base}/legal/us/esign"),
         })
     });
-    let support = |region: &str| {
-        json!({ "emailSpecialCharactersDomainsException": "", "consentSmsNumber": "+15555550100", "supportEmail": format!("support-{region}@sandbox.baanx.test") })
-    };
+    let support = |region: &str| json!({ "emailSpecialCharactersDomainsException": "", "consentSmsNumber": "+15555550100", "supportEmail": format!("support-{region}@sandbox.baanx.test") });
     Ok(ok(json!({
         "countries": countries,
         "usStates": us_states,
@@ -392,7 +414,11 @@ pub(crate) async fn referral(State(st): State<Shared>, a: Authed) -> ApiResult<R
 }
 
 /// `GET /v1/referral/{code}/validate`.
-pub(crate) async fn validate_referral(State(st): State<Shared>, _c: Client, Path(code): Path<String>) -> ApiResult<Response> {
+pub(crate) async fn validate_referral(
+    State(st): State<Shared>,
+    _c: Client,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
     if code.is_empty() || code.len() > 32 || !code.bytes().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::bad_request("Invalid request"));
     }

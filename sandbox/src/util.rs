@@ -368,7 +368,12 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert!(is_decimal_string("10.00") && is_decimal_string("5000") && !is_decimal_string("1.") && !is_decimal_string("-1"));
+        assert!(
+            is_decimal_string("10.00")
+                && is_decimal_string("5000")
+                && !is_decimal_string("1.")
+                && !is_decimal_string("-1")
+        );
         assert!(parse_amount("0").is_none() && parse_amount("0.01").is_some());
         assert_eq!(mask_phone("+44", "7400846225"), "+447******225");
         assert_eq!(append_query("https://a/cb?x=1#f", &[("code", "a b")]), "https://a/cb?x=1&code=a%20b#f");

@@ -43,7 +43,8 @@ pub(crate) async fn estimation(_a: Authed) -> ApiResult<Response> {
 
 fn read_amount(b: &crate::extract::Obj) -> ApiResult<Decimal> {
     let raw = b.str("amount")?;
-    util::parse_amount(&raw).ok_or_else(|| ApiError::bad_request("amount must be a positive decimal string, e.g. \"10.00\""))
+    util::parse_amount(&raw)
+        .ok_or_else(|| ApiError::bad_request("amount must be a positive decimal string, e.g. \"10.00\""))
 }
 
 fn withdraw_custodial(st: &Shared, a: &Authed, b: &crate::extract::Obj, reward: bool) -> ApiResult<Response> {
@@ -66,7 +67,13 @@ fn withdraw_custodial(st: &Shared, a: &Authed, b: &crate::extract::Obj, reward: 
         w.balance -= amount;
         w.history.insert(
             0,
-            HistoryEntry { name: name.into(), amount, currency: w.currency.clone(), sign: "debit", date: util::now_iso() },
+            HistoryEntry {
+                name: name.into(),
+                amount,
+                currency: w.currency.clone(),
+                sign: "debit",
+                date: util::now_iso(),
+            },
         );
         Ok(ok(json!({ "txHash": format!("0x{}", util::random_hex(64)) })))
     })
@@ -118,7 +125,9 @@ pub(crate) async fn create_internal(State(st): State<Shared>, a: Authed, JsonBod
     for w in &wanted {
         let network = w.str("network")?.to_ascii_lowercase();
         let currency = w.str("currency")?.to_ascii_lowercase();
-        if !INTERNAL_KINDS.contains(&(network.as_str(), currency.as_str())) && !(network == "bitcoin" && currency == "btc") {
+        if !INTERNAL_KINDS.contains(&(network.as_str(), currency.as_str()))
+            && !(network == "bitcoin" && currency == "btc")
+        {
             return Err(ApiError::validation(format!("Unsupported network/currency: {network}/{currency}")));
         }
         pairs.push((network, currency));
@@ -151,7 +160,11 @@ pub(crate) async fn create_internal(State(st): State<Shared>, a: Authed, JsonBod
 }
 
 /// `POST /v1/wallet/internal/withdraw` (to a whitelisted address only).
-pub(crate) async fn internal_withdraw(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn internal_withdraw(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let amount = read_amount(&b)?;
     let recipient = b.str("recipientAddrss")?;
     let recipient_memo = b.opt_str("recipientMemo")?;
@@ -164,7 +177,9 @@ pub(crate) async fn internal_withdraw(State(st): State<Shared>, a: Authed, JsonB
             .whitelist
             .iter_mut()
             .find(|e| e.currency == currency && e.wallet_address == recipient)
-            .ok_or_else(|| ApiError::validation("Validation Error: recipient address is not whitelisted for this currency"))?;
+            .ok_or_else(|| {
+                ApiError::validation("Validation Error: recipient address is not whitelisted for this currency")
+            })?;
         if wl.wallet_memo.is_some() && wl.wallet_memo != recipient_memo {
             return Err(ApiError::validation("Validation Error: recipientMemo does not match the whitelisted memo"));
         }
@@ -184,7 +199,13 @@ pub(crate) async fn internal_withdraw(State(st): State<Shared>, a: Authed, JsonB
         let now = util::now_iso();
         w.history.insert(
             0,
-            HistoryEntry { name: "Withdrawal".into(), amount, currency: currency.clone(), sign: "debit", date: now.clone() },
+            HistoryEntry {
+                name: "Withdrawal".into(),
+                amount,
+                currency: currency.clone(),
+                sign: "debit",
+                date: now.clone(),
+            },
         );
         wl.last_used_at = Some(now);
         Ok(ok(json!({ "success": true })))
@@ -205,7 +226,8 @@ pub(crate) async fn history(State(st): State<Shared>, a: Authed) -> ApiResult<Re
             "REWARD" if u.wallets.reward.id == wallet_id => &u.wallets.reward.history,
             "CREDIT" | "REWARD" => return Err(ApiError::not_found("Wallet not found")),
             "INTERNAL" => {
-                let currency = currency.ok_or_else(|| ApiError::bad_request("walletCurrency is required when walletType is INTERNAL"))?;
+                let currency = currency
+                    .ok_or_else(|| ApiError::bad_request("walletCurrency is required when walletType is INTERNAL"))?;
                 &u.wallets
                     .internal
                     .iter()
@@ -284,7 +306,11 @@ fn read_priorities<K: Clone + Eq + std::hash::Hash>(
 }
 
 /// `PUT /v1/wallet/external/priority` `{"wallets":[{"id","priority"}]}`.
-pub(crate) async fn set_external_priority(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn set_external_priority(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let wanted = read_priorities(&b, |w| w.u64("id"), "Invalid priority configuration")?;
     with_user(&st, &a, |u| {
         if let Some((id, _)) = wanted.iter().find(|(id, _)| !u.wallets.external.iter().any(|w| w.priority_id == *id)) {
@@ -322,7 +348,11 @@ pub(crate) async fn card_linked(State(st): State<Shared>, a: Authed) -> ApiResul
 }
 
 /// `POST /v1/wallet/internal/card_linked` `{"addressId"}` (201; refusals are HTTP 200 `success:false`).
-pub(crate) async fn link_card_wallet(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn link_card_wallet(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let address_id = b.str("addressId")?;
     with_user(&st, &a, |u| {
         if !u.wallets.internal.iter().any(|w| w.address_id == address_id) {
@@ -341,7 +371,11 @@ pub(crate) async fn link_card_wallet(State(st): State<Shared>, a: Authed, JsonBo
 }
 
 /// `DELETE /v1/wallet/internal/card_linked` `{"addressId"}`.
-pub(crate) async fn unlink_card_wallet(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn unlink_card_wallet(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let address_id = b.str("addressId")?;
     with_user(&st, &a, |u| {
         let before = u.wallets.card_linked.len();
@@ -355,7 +389,11 @@ pub(crate) async fn unlink_card_wallet(State(st): State<Shared>, a: Authed, Json
 
 /// `PUT /v1/wallet/internal/card_linked/priority` `{"wallets":[{"addressId","priority"}]}`: linked wallets left
 /// out are unlinked, as the docs warn.
-pub(crate) async fn set_card_linked_priority(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn set_card_linked_priority(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let wanted = read_priorities(&b, |w| w.str("addressId"), "Duplicate priority values not allowed")?;
     with_user(&st, &a, |u| {
         if let Some((id, _)) = wanted.iter().find(|(id, _)| !u.wallets.card_linked.iter().any(|(l, _)| l == id)) {
@@ -384,7 +422,9 @@ fn whitelist_json(e: &WhitelistEntry) -> Value {
 pub(crate) async fn whitelist(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
     let currency = a.query.require("currency")?.to_ascii_lowercase();
     with_user(&st, &a, |u| {
-        Ok(ok(Value::Array(u.wallets.whitelist.iter().filter(|e| e.currency == currency).map(whitelist_json).collect())))
+        Ok(ok(Value::Array(
+            u.wallets.whitelist.iter().filter(|e| e.currency == currency).map(whitelist_json).collect(),
+        )))
     })
 }
 
@@ -437,7 +477,10 @@ pub(crate) async fn add_whitelist(State(st): State<Shared>, a: Authed, JsonBody(
                 x.currency == e.currency && x.wallet_address == e.wallet_address && x.wallet_memo == e.wallet_memo
             });
             if dup {
-                return Err(ApiError::validation(format!("Validation Error: {} is already whitelisted", e.wallet_address)));
+                return Err(ApiError::validation(format!(
+                    "Validation Error: {} is already whitelisted",
+                    e.wallet_address
+                )));
             }
         }
         u.wallets.whitelist.extend(new);
@@ -446,11 +489,17 @@ pub(crate) async fn add_whitelist(State(st): State<Shared>, a: Authed, JsonBody(
 }
 
 /// `DELETE /v1/wallet/whitelist` `{"walletIds":[..]}` (422 `Invalid wallet ID`, nothing removed, on any unknown id).
-pub(crate) async fn remove_whitelist(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn remove_whitelist(
+    State(st): State<Shared>,
+    a: Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let ids = b.array("walletIds")?;
     let ids: Vec<String> = ids
         .into_iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ApiError::bad_request("walletIds must be an array of strings")))
+        .map(|v| {
+            v.as_str().map(str::to_string).ok_or_else(|| ApiError::bad_request("walletIds must be an array of strings"))
+        })
         .collect::<ApiResult<_>>()?;
     if ids.is_empty() {
         return Err(ApiError::bad_request("walletIds must not be empty"));

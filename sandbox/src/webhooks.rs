@@ -72,7 +72,9 @@ fn valid_pattern(p: &str) -> bool {
 pub(crate) fn subscribed(pattern: &str, event_type: &str) -> bool {
     pattern == "*"
         || pattern == event_type
-        || pattern.strip_suffix(".*").is_some_and(|cat| event_type.strip_prefix(cat).is_some_and(|r| r.starts_with('.')))
+        || pattern
+            .strip_suffix(".*")
+            .is_some_and(|cat| event_type.strip_prefix(cat).is_some_and(|r| r.starts_with('.')))
 }
 
 fn read_event_types(b: &Obj) -> ApiResult<Vec<String>> {
@@ -142,7 +144,9 @@ pub(crate) async fn create(State(st): State<Shared>, a: Authed, JsonBody(b): Jso
 /// `GET /v1/webhooks` (bare array, keys masked).
 pub(crate) async fn list(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
     let inner = st.inner();
-    Ok(ok(Value::Array(inner.webhooks.iter().filter(|w| w.tenant == a.tenant).map(|w| webhook_json(w, false)).collect())))
+    Ok(ok(Value::Array(
+        inner.webhooks.iter().filter(|w| w.tenant == a.tenant).map(|w| webhook_json(w, false)).collect(),
+    )))
 }
 
 fn not_found() -> ApiError {
@@ -161,7 +165,12 @@ pub(crate) async fn get(State(st): State<Shared>, a: Authed, Path(id): Path<Stri
 }
 
 /// `PUT /v1/webhooks/{id}`: partial update; `event_types` and `metadata` replace.
-pub(crate) async fn update(State(st): State<Shared>, a: Authed, Path(id): Path<String>, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn update(
+    State(st): State<Shared>,
+    a: Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let name = read_name(&b, false)?;
     let url = b.opt_str("url")?;
     if let Some(u) = &url {
@@ -245,8 +254,14 @@ pub(crate) async fn webhook_logs(State(st): State<Shared>, a: Authed, Path(id): 
     let limit = limit(&a)?;
     let mut inner = st.inner();
     find_mut(&mut inner.webhooks, a.tenant, &id)?;
-    let logs: Vec<Value> =
-        inner.delivery_logs.iter().rev().filter(|l| l.webhook_id == id && l.tenant == a.tenant).take(limit).map(log_json).collect();
+    let logs: Vec<Value> = inner
+        .delivery_logs
+        .iter()
+        .rev()
+        .filter(|l| l.webhook_id == id && l.tenant == a.tenant)
+        .take(limit)
+        .map(log_json)
+        .collect();
     Ok(ok(json!({ "count": logs.len(), "logs": logs })))
 }
 
@@ -319,7 +334,12 @@ fn looks_like_uuid(s: &str) -> bool {
 }
 
 /// `POST /v1/webhooks/events/{eventId}/retry` `[{"webhookId"}]`: re-delivers now.
-pub(crate) async fn retry(State(st): State<Shared>, a: Authed, Path(id): Path<String>, JsonBody(b): JsonBody) -> ApiResult<Response> {
+pub(crate) async fn retry(
+    State(st): State<Shared>,
+    a: Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let webhook_id = b.opt_str("webhookId")?;
     if let Some(w) = &webhook_id
         && !looks_like_uuid(w)
@@ -338,7 +358,9 @@ pub(crate) async fn retry(State(st): State<Shared>, a: Authed, Path(id): Path<St
             None => inner
                 .webhooks
                 .iter()
-                .filter(|h| h.tenant == a.tenant && h.is_active && h.event_types.iter().any(|p| subscribed(p, &event_type)))
+                .filter(|h| {
+                    h.tenant == a.tenant && h.is_active && h.event_types.iter().any(|p| subscribed(p, &event_type))
+                })
                 .map(|h| h.id.clone())
                 .collect(),
         };
@@ -402,7 +424,9 @@ pub(crate) fn emit(st: &Shared, ev: NewEvent) -> String {
         let targets: Vec<String> = inner
             .webhooks
             .iter()
-            .filter(|w| w.tenant == ev.tenant && w.is_active && w.event_types.iter().any(|p| subscribed(p, ev.event_type)))
+            .filter(|w| {
+                w.tenant == ev.tenant && w.is_active && w.event_types.iter().any(|p| subscribed(p, ev.event_type))
+            })
             .map(|w| w.id.clone())
             .collect();
         inner.events.push(Event {

@@ -82,19 +82,7 @@ impl<'a> OAuth<'a> {
     /// ```
     pub async fn start_api_mode(&self, redirect_uri: &str) -> Result<ApiModeAuthorization, Error> {
         let (pkce, state) = (Pkce::new(), State::new());
-        let answer = self
-            .client
-            .api()
-            .initiate_oauth()
-            .response_type(OAuthResponseType::Code)
-            .client_id(self.client.config().oauth_client_id.clone())
-            .redirect_uri(redirect_uri)
-            .state(state.as_str())
-            .code_challenge(pkce.challenge())
-            .code_challenge_method(OAuthCodeChallengeMethod::S256)
-            .mode(OAuthInitiateMode::Api)
-            .call()
-            .await?;
+        let answer = self.initiate(redirect_uri, &pkce, &state).mode(OAuthInitiateMode::Api).call().await?;
         let token = answer.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::Decode {
             message: "the API-mode initiate answer has no session token".into(),
             body_snippet: String::new(),
@@ -103,12 +91,9 @@ impl<'a> OAuth<'a> {
         Ok(ApiModeAuthorization { initiate_token: token.into(), pkce, state, redirect_uri: redirect_uri.into() })
     }
 
-    /// Hosted mode (documented): initiate without `mode`, and return the hosted login page to send the browser to.
-    /// The server answers with a redirect or with JSON carrying the URL; both are read, neither is followed.
-    pub async fn start_hosted(&self, redirect_uri: &str) -> Result<HostedAuthorization, Error> {
-        let (pkce, state) = (Pkce::new(), State::new());
-        let sent = self
-            .client
+    /// The initiate request of both documented modes.
+    fn initiate(&self, redirect_uri: &str, pkce: &Pkce, state: &State) -> crate::api::builder::InitiateOauth<'a> {
+        self.client
             .api()
             .initiate_oauth()
             .response_type(OAuthResponseType::Code)
@@ -117,8 +102,13 @@ impl<'a> OAuth<'a> {
             .state(state.as_str())
             .code_challenge(pkce.challenge())
             .code_challenge_method(OAuthCodeChallengeMethod::S256)
-            .send()
-            .await;
+    }
+
+    /// Hosted mode (documented): initiate without `mode`, and return the hosted login page to send the browser to.
+    /// The server answers with a redirect or with JSON carrying the URL; both are read, neither is followed.
+    pub async fn start_hosted(&self, redirect_uri: &str) -> Result<HostedAuthorization, Error> {
+        let (pkce, state) = (Pkce::new(), State::new());
+        let sent = self.initiate(redirect_uri, &pkce, &state).send().await;
         let context = || ErrorContext::operation("initiate_oauth");
         let location = match sent {
             Ok(answer) => {

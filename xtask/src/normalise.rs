@@ -90,24 +90,7 @@ fn reachable(doc: &Value, answers: bool) -> BTreeSet<String> {
             }
         }
     }
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<&Value> = roots;
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(name) =
-                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
-                    && seen.insert(name.to_string())
-                {
-                    stack.push(&doc["components"]["schemas"][name]);
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    seen
+    crate::reachable_schemas(doc, roots)
 }
 
 fn strip_validation(schema: &mut serde_json::Map<String, Value>) {

@@ -16,8 +16,6 @@
 //! `"x-overlay": "add"`; the whole schemas those need that the upstream has too are `fallbacks` (used only when a
 //! base lacks them); any other patch whose target is missing is reported, not applied.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value, json};
 
 /// Marks a patch that defines its whole target (removed when applied).
@@ -135,7 +133,7 @@ pub fn extract(contract: &Value) -> (Value, Value) {
     }
     base["paths"] = Value::Object(kept_paths);
 
-    let used = referenced(&base, &documented_roots);
+    let used = crate::reachable_schemas(&base, &documented_roots);
     let all = base.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
     let mut kept_schemas = Map::new();
     for (name, schema) in all {
@@ -173,7 +171,7 @@ pub fn extract(contract: &Value) -> (Value, Value) {
     // lacks them.
     let added: Vec<Value> = operations.values().chain(schemas.values()).filter(|p| p[ADD] == "add").cloned().collect();
     let mut fallbacks = Map::new();
-    for name in referenced(contract, &added) {
+    for name in crate::reachable_schemas(contract, &added) {
         if schemas.get(&name).is_some_and(|p| p[ADD] == "add") {
             continue;
         }
@@ -195,26 +193,4 @@ pub fn extract(contract: &Value) -> (Value, Value) {
         "document": document,
     });
     (base, overlay)
-}
-
-/// Schemas reachable from `roots` (following `$ref`s through `doc`'s components).
-fn referenced(doc: &Value, roots: &[Value]) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<&Value> = roots.iter().collect();
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(name) =
-                    map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
-                    && seen.insert(name.to_string())
-                {
-                    stack.push(&doc["components"]["schemas"][name]);
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    seen
 }
