@@ -5,7 +5,9 @@
 //! stream decides where they end:
 //!
 //! - an **empty page** ends the list;
-//! - a page **equal to one already seen** ends it (the docs say a page past the end returns page 0 again);
+//! - a page **equal to one already seen** ends it (the docs say a page past the end returns page 0 again), and so
+//!   does a page that starts with something newer than where the previous page ended (page 0 again, shifted by
+//!   new purchases), for the lists ordered newest first;
 //! - a **short page** ends it where the page size is fixed (wallet history: 10), and a list served in one answer
 //!   (webhook events and logs: at most 100, no way to ask for more) is one page;
 //! - items are **de-duplicated** by id across consecutive pages (new purchases shift pages while you read);
@@ -98,6 +100,10 @@ pub struct Pages<T> {
     operation: &'static str,
     fetch: Fetch<T>,
     key: fn(&T) -> String,
+    /// For lists ordered newest first: the item's time as sortable text (ISO 8601 UTC).
+    newest_first: Option<fn(&T) -> Option<String>>,
+    /// That time of the last item of the previous page.
+    previous_last: Option<String>,
     shape: Shape,
     options: PageOptions,
     next_page: u64,
@@ -135,6 +141,8 @@ impl<T: Send + 'static> Pages<T> {
             operation,
             fetch,
             key,
+            newest_first: None,
+            previous_last: None,
             shape,
             options,
             next_page: 0,
@@ -146,6 +154,11 @@ impl<T: Send + 'static> Pages<T> {
             finished: false,
             capped: false,
         }
+    }
+
+    fn newest_first(mut self, time: fn(&T) -> Option<String>) -> Self {
+        self.newest_first = Some(time);
+        self
     }
 
     /// How many pages have been read so far.
@@ -191,7 +204,20 @@ impl<T: Send + 'static> Pages<T> {
         }
         let len = page.len();
         let previous = std::mem::replace(&mut self.previous_keys, keys.iter().cloned().collect());
-        self.buffer.extend(page.into_iter().zip(keys).filter(|(_, k)| !previous.contains(k)).map(|(item, _)| item));
+        let fresh: Vec<T> =
+            page.into_iter().zip(keys).filter(|(_, k)| !previous.contains(k)).map(|(item, _)| item).collect();
+        if let Some(time) = self.newest_first {
+            // Newer than where the previous page ended (shifted duplicates aside): the list started over.
+            if let (Some(first), Some(last)) = (fresh.first().and_then(time), &self.previous_last)
+                && &first > last
+            {
+                return true;
+            }
+            if let Some(last) = fresh.last().and_then(time) {
+                self.previous_last = Some(last);
+            }
+        }
+        self.buffer.extend(fresh);
         match self.shape {
             Shape::Single => true,
             Shape::Fixed(size) => len < size,
@@ -396,7 +422,7 @@ impl Client {
             })
         });
         let key = |tx: &CardTransaction| tx.id.clone().unwrap_or_else(|| format!("{tx:?}"));
-        Ok(Pages::new(OPERATION, Shape::Open, key, options, fetch))
+        Ok(Pages::new(OPERATION, Shape::Open, key, options, fetch).newest_first(|tx| tx.date_time.clone()))
     }
 
     /// A wallet's history, newest first (pages of 10). `walletCurrency` is checked for internal wallets before any

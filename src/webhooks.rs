@@ -398,12 +398,23 @@ impl WebhookConfig {
         }
         match reqwest::Url::parse(&self.url) {
             Ok(url) if url.scheme() == "https" => {}
-            _ => return Err(invalid("a webhook URL must be an https URL")),
+            // A receiver on this machine (the sandbox, local development); Baanx itself accepts HTTPS only.
+            Ok(url) if url.scheme() == "http" && is_loopback(&url) => {}
+            _ => return Err(invalid("a webhook URL must be an https URL (plain http only on a loopback address)")),
         }
         if self.event_types.is_empty() || self.event_types.iter().any(|t| t.trim().is_empty()) {
             return Err(invalid("a webhook needs at least one event type"));
         }
         Ok(())
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn issue_login_token(st: &St, inner: &mut Inner, user_id: &str, tenan
     let token = format!("{}{}", tenant.prefix(), util::random_uuid());
     inner.access_tokens.insert(
         token.clone(),
-        AccessToken { user_id: user_id.to_string(), tenant, expires_at: Instant::now() + st.config.login_token_ttl },
+        AccessToken { user_id: user_id.to_string(), tenant, expires_at: util::deadline(st.config.login_token_ttl) },
     );
     token
 }
@@ -88,7 +88,7 @@ pub(crate) fn issue_oauth_tokens(
     let access = util::jwt_sign(&st.config.secret_key, &claims);
     inner
         .access_tokens
-        .insert(access.clone(), AccessToken { user_id: user_id.to_string(), tenant, expires_at: Instant::now() + ttl });
+        .insert(access.clone(), AccessToken { user_id: user_id.to_string(), tenant, expires_at: util::deadline(ttl) });
     if let Some(u) = inner.user_mut(user_id) {
         u.is_linked = true;
     }
@@ -105,7 +105,7 @@ pub(crate) fn issue_oauth_tokens(
             RefreshToken {
                 user_id: user_id.to_string(),
                 tenant,
-                expires_at: Instant::now() + rttl,
+                expires_at: util::deadline(rttl),
                 used: false,
                 scope: scope.map(str::to_string),
             },

@@ -298,7 +298,7 @@ pub(crate) async fn create_order(
         return Err(ApiError::validation("Validation Error: paymentMethod must be CRYPTO_EXTERNAL_DAIMO"));
     }
     let mut inner = st.inner();
-    if !inner.user(&a.user_id).is_some_and(|u| u.verification_state == "VERIFIED") {
+    if inner.user(&a.user_id).is_none_or(|u| u.verification_state != "VERIFIED") {
         return Err(ApiError::message(403, "User is not eligible for this product"));
     }
     let order = ProductOrder {

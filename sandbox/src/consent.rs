@@ -218,14 +218,19 @@ pub(crate) async fn link_user(
     })))
 }
 
+/// `complete`: every type the policy requires has a current (not revoked) answer, and the essential ones
+/// (`termsAndPrivacy`, plus `eSignAct` for US) are granted; `incomplete` otherwise; `none` without sets.
 fn user_status(sets: &[&ConsentSet]) -> &'static str {
     if sets.is_empty() {
         return "none";
     }
     let complete = sets.iter().any(|s| {
-        required_types(&s.policy_type)
-            .iter()
-            .all(|t| s.consents.iter().any(|c| c.consent_type == *t && !c.superseded && c.status == "granted"))
+        required_types(&s.policy_type).iter().all(|t| {
+            let essential = matches!(*t, "termsAndPrivacy" | "eSignAct");
+            s.consents.iter().any(|c| {
+                c.consent_type == *t && !c.superseded && (c.status == "granted" || (!essential && c.status == "denied"))
+            })
+        })
     });
     if complete { "complete" } else { "incomplete" }
 }

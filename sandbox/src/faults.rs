@@ -106,7 +106,8 @@ fn path_matches(pattern: &str, path: &str) -> bool {
             (None, None) => return true,
             (Some(a), Some(b)) => {
                 let param = a.starts_with('{') && a.ends_with('}');
-                if !(param && !b.is_empty()) && a != b {
+                let segment_ok = (param && !b.is_empty()) || a == b;
+                if !segment_ok {
                     return false;
                 }
             }

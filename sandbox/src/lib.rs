@@ -442,7 +442,7 @@ impl Sandbox {
 
     /// Waits until at least `count` delivery attempts are recorded or `timeout` passes; returns them all.
     pub async fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivery> {
-        let deadline = Instant::now() + timeout;
+        let deadline = util::deadline(timeout);
         loop {
             let all = self.deliveries();
             if all.len() >= count || Instant::now() >= deadline {
@@ -467,6 +467,13 @@ impl Sandbox {
     /// VERIFIED, `failed` → REJECTED, others → PENDING). Returns the event's `event_id`, `None` for an unknown user.
     pub fn trigger_kyc_status(&self, user_id: &str, status: &str) -> Option<String> {
         webhooks::set_kyc_status(&self.state, user_id, status)
+    }
+
+    /// Adds `n` new card purchases on top of a user's transaction history (so the pages shift, as they do when a
+    /// user pays while an app reads), and emits `transaction.cleared` for each one not declined. Returns the new
+    /// transactions' ids, newest first (empty for an unknown user).
+    pub fn add_card_transactions(&self, user_id: &str, n: usize) -> Vec<String> {
+        transactions::add_purchases(&self.state, user_id, n)
     }
 
     /// Stops accepting, lets open requests finish (up to 5 s), and cancels pending webhook retries.

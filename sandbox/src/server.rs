@@ -249,10 +249,19 @@ async fn handle(st: Shared, router: Router, req: Request<Incoming>) -> Result<Re
         _ => {}
     }
     let req = Request::from_parts(parts, Body::from(bytes));
-    let resp = match router.oneshot(req).await {
+    let mut resp = match router.oneshot(req).await {
         Ok(r) => r,
         Err(e) => match e {},
     };
+    // Baanx's own status codes get a reason phrase instead of hyper's `<none>`.
+    let phrase: Option<&'static [u8]> = match resp.status().as_u16() {
+        498 => Some(b"Invalid Client Key"),
+        499 => Some(b"Missing Client Key"),
+        _ => None,
+    };
+    if let Some(p) = phrase {
+        resp.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(p));
+    }
     Ok(match fault {
         Some(Fault::TruncatedBody) => truncate(resp).await,
         Some(Fault::MalformedJson) => {

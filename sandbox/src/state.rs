@@ -163,6 +163,8 @@ pub(crate) struct User {
     pub(crate) card_id: String,
     pub(crate) pan_last4: String,
     pub(crate) transactions: usize,
+    /// Purchases added at run time on top of the generated ones.
+    pub(crate) newer_transactions: usize,
     /// Stream number of the user's generated data.
     pub(crate) stream: u64,
     pub(crate) wallets: Wallets,
@@ -595,6 +597,7 @@ pub(crate) fn new_user(
         card_id,
         pan_last4,
         transactions,
+        newer_transactions: 0,
         stream,
         wallets,
         otp_sends: VecDeque::new(),

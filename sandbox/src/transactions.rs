@@ -11,6 +11,7 @@ use crate::errors::{ApiError, ApiResult, ok};
 use crate::extract::{Authed, Query};
 use crate::state::{Shared, Tenant};
 use crate::util::{self, Det};
+use crate::webhooks::{self, NewEvent};
 
 /// The documented category values of `mccCategory` / `mccCategories`.
 pub(crate) const CATEGORIES: [&str; 8] =
@@ -63,7 +64,10 @@ const ANCHOR_MS: i64 = 1_767_204_000_000;
 pub(crate) struct History {
     seed: u64,
     stream: u64,
+    /// Generated transactions from the start.
     count: usize,
+    /// Purchases added later (newer than all of the first `count`).
+    newer: usize,
     card_id: String,
     pan_last4: String,
     card_currency: &'static str,
@@ -72,13 +76,21 @@ pub(crate) struct History {
 }
 
 impl History {
-    pub(crate) fn new(seed: u64, stream: u64, count: usize, card_id: &str, pan_last4: &str, tenant: Tenant) -> Self {
+    pub(crate) fn new(
+        seed: u64,
+        stream: u64,
+        (count, newer): (usize, usize),
+        card_id: &str,
+        pan_last4: &str,
+        tenant: Tenant,
+    ) -> Self {
         let span_ms: i64 = 730 * 86_400_000;
         let spacing_ms = (span_ms / count.max(1) as i64).clamp(60_000, 86_400_000);
         History {
             seed,
             stream,
             count,
+            newer,
             card_id: card_id.to_string(),
             pan_last4: pan_last4.to_string(),
             card_currency: if tenant == Tenant::Us { "USD" } else { "EUR" },
@@ -87,8 +99,18 @@ impl History {
         }
     }
 
+    /// Number of transactions.
+    fn len(&self) -> usize {
+        self.count + self.newer
+    }
+
+    /// The generator position of list index `i`: 0 is the newest of the first `count`, negative ones came later.
+    fn position(&self, i: usize) -> i64 {
+        i as i64 - self.newer as i64
+    }
+
     fn det(&self, i: usize) -> Det {
-        Det::new(self.seed, (self.stream << 40) ^ (i as u64 + 1))
+        Det::new(self.seed, (self.stream << 40) ^ (self.position(i) as u64).wrapping_add(1))
     }
 
     fn merchant(&self, i: usize) -> &'static Merchant {
@@ -99,12 +121,12 @@ impl History {
     fn time_ms(&self, i: usize) -> i64 {
         let mut d = self.det(i);
         d.next_u64(); // the merchant pick
-        ANCHOR_MS - i as i64 * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64
+        ANCHOR_MS - self.position(i) * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64
     }
 
     /// The first index whose time is before `t` (all indexes at or after it are older).
     fn first_before(&self, t: i64) -> usize {
-        let (mut lo, mut hi) = (0usize, self.count);
+        let (mut lo, mut hi) = (0usize, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.time_ms(mid) < t { hi = mid } else { lo = mid + 1 }
@@ -116,7 +138,7 @@ impl History {
     fn get(&self, i: usize) -> Txn {
         let mut d = self.det(i);
         let merchant = d.pick(&MERCHANTS);
-        let time = ANCHOR_MS - i as i64 * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64;
+        let time = ANCHOR_MS - self.position(i) * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64;
         let original_currency = *d.pick(&["USD", "USD", "EUR", "GBP"]);
         let orig = Decimal::new(d.range(merchant.min_cents, merchant.max_cents + 1) as i64, 2);
         let ecb: Decimal = match (original_currency, self.card_currency) {
@@ -138,7 +160,7 @@ impl History {
         let declined = !refund && d.chance(3);
         let status = if declined {
             "DECLINED"
-        } else if i < 2 {
+        } else if (0..2).contains(&self.position(i)) {
             "PENDING"
         } else {
             "CONFIRMED"
@@ -322,7 +344,7 @@ fn filter(q: &Query) -> ApiResult<Filter> {
 impl Filter {
     fn range(&self, h: &History) -> (usize, usize) {
         match self.window {
-            None => (0, h.count),
+            None => (0, h.len()),
             Some((from, to)) => (h.first_before(to), h.first_before(from)),
         }
     }
@@ -350,7 +372,14 @@ impl Filter {
 fn history_of(st: &Shared, user_id: &str) -> ApiResult<History> {
     let inner = st.inner();
     let u = inner.user(user_id).ok_or_else(ApiError::not_authenticated)?;
-    Ok(History::new(st.config.seed, u.stream, u.transactions, &u.card_id, &u.pan_last4, u.tenant))
+    Ok(History::new(
+        st.config.seed,
+        u.stream,
+        (u.transactions, u.newer_transactions),
+        &u.card_id,
+        &u.pan_last4,
+        u.tenant,
+    ))
 }
 
 /// `GET /v1/card/transactions?page=N`: a bare array, newest first; past the end `[]` (or page 0 with the quirk).
@@ -367,6 +396,62 @@ pub(crate) async fn list(State(st): State<Shared>, a: Authed) -> ApiResult<Respo
         idx = f.page(&h, 0, size);
     }
     Ok(ok(Value::Array(idx.into_iter().map(|i| h.json(&h.get(i))).collect())))
+}
+
+/// Adds `n` new purchases on top of a user's history (shifting the pages) and emits `transaction.cleared` for
+/// each one that was not declined. Returns the new transactions' ids, newest first.
+pub(crate) fn add_purchases(st: &Shared, user_id: &str, n: usize) -> Vec<String> {
+    let (h, tenant) = {
+        let mut inner = st.inner();
+        let Some(u) = inner.user_mut(user_id) else { return Vec::new() };
+        u.newer_transactions += n;
+        (
+            History::new(
+                st.config.seed,
+                u.stream,
+                (u.transactions, u.newer_transactions),
+                &u.card_id,
+                &u.pan_last4,
+                u.tenant,
+            ),
+            u.tenant,
+        )
+    };
+    let mut ids = Vec::with_capacity(n);
+    for i in (0..n).rev() {
+        let t = h.get(i);
+        ids.push(t.id.clone());
+        if t.status == "DECLINED" {
+            continue;
+        }
+        webhooks::emit(
+            st,
+            NewEvent {
+                tenant,
+                event_type: "transaction.cleared",
+                category: "transaction",
+                source: "card-service",
+                user_id: user_id.to_string(),
+                object_id: t.id.clone(),
+                object_status: Some(t.status.to_string()),
+                changes: json!({ "status": ["PENDING", t.status] }),
+                object: json!({
+                    "id": t.id,
+                    "transaction_id": t.transaction_id,
+                    "card_id": h.card_id,
+                    "sign": t.sign,
+                    "merchant_name_location": t.merchant.name,
+                    "mcc_category": t.merchant.category,
+                    "amount": t.card_amount.to_string(),
+                    "currency": t.card_currency,
+                    "status": t.status,
+                    "date_time": util::iso_ms(t.time),
+                }),
+            },
+        );
+    }
+    ids.reverse();
+    ids
 }
 
 fn shorten(address: &str) -> String {
@@ -500,7 +585,7 @@ mod tests {
 
     #[test]
     fn deterministic_and_ordered() {
-        let h = History::new(42, 1, 1000, "000000000012345678", "1234", Tenant::Intl);
+        let h = History::new(42, 1, (1000, 0), "000000000012345678", "1234", Tenant::Intl);
         let a = h.json(&h.get(10));
         let b = h.json(&h.get(10));
         assert_eq!(a, b);
@@ -514,7 +599,7 @@ mod tests {
 
     #[test]
     fn big_history_is_lazy() {
-        let h = History::new(42, 1, 100_000, "000000000012345678", "1234", Tenant::Us);
+        let h = History::new(42, 1, (100_000, 0), "000000000012345678", "1234", Tenant::Us);
         let f = Filter::default();
         assert_eq!(f.page(&h, 1999, 50).len(), 50);
         assert!(f.page(&h, 2000, 50).is_empty());

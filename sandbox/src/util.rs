@@ -1,6 +1,6 @@
 //! Small helpers: a deterministic generator, random ids, dates, JWT-shaped tokens, decimal parsing.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,17 +16,14 @@ pub(crate) struct Det(u64);
 impl Det {
     /// A generator for `seed`, mixed with a `stream` so that independent parts of the data do not correlate.
     pub(crate) fn new(seed: u64, stream: u64) -> Self {
-        let mut d = Det(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        d.next_u64();
-        d
+        // Both inputs go through the finalizer, so that neighbouring streams do not give shifted copies of one
+        // sequence (SplitMix64 states that differ by a multiple of its increment would).
+        Det(mix(seed ^ mix(stream.wrapping_add(0xD1B5_4A32_D192_ED03))))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        mix(self.0)
     }
 
     /// A number in `lo..hi` (`lo` when the range is empty).
@@ -72,6 +69,13 @@ impl Det {
     pub(crate) fn base58(&mut self, len: usize) -> String {
         (0..len).map(|_| char::from(*self.pick(BASE58))).collect()
     }
+}
+
+/// The SplitMix64 finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -148,6 +152,12 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `now + ttl`, capped (a huge TTL means "never" rather than an overflow).
+pub(crate) fn deadline(ttl: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(ttl).or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400))).unwrap_or(now)
 }
 
 /// ISO 8601 UTC with milliseconds: `2024-10-14T10:44:36.276Z`.
@@ -379,5 +389,16 @@ mod tests {
         assert_eq!(append_query("https://a/cb?x=1#f", &[("code", "a b")]), "https://a/cb?x=1&code=a%20b#f");
         let mut d = Det::new(1, 2);
         assert_eq!(d.uuid().len(), 36);
+        // Neighbouring streams are unrelated.
+        let firsts: std::collections::HashSet<u64> = (0..10_000).map(|s| Det::new(42, s).next_u64()).collect();
+        let seconds: std::collections::HashSet<u64> = (0..10_000)
+            .map(|s| {
+                let mut d = Det::new(42, s);
+                d.next_u64();
+                d.next_u64()
+            })
+            .collect();
+        assert_eq!(firsts.len(), 10_000);
+        assert!(firsts.is_disjoint(&seconds));
     }
 }

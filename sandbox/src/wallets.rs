@@ -125,9 +125,9 @@ pub(crate) async fn create_internal(State(st): State<Shared>, a: Authed, JsonBod
     for w in &wanted {
         let network = w.str("network")?.to_ascii_lowercase();
         let currency = w.str("currency")?.to_ascii_lowercase();
-        if !INTERNAL_KINDS.contains(&(network.as_str(), currency.as_str()))
-            && !(network == "bitcoin" && currency == "btc")
-        {
+        let known = INTERNAL_KINDS.contains(&(network.as_str(), currency.as_str()))
+            || (network == "bitcoin" && currency == "btc");
+        if !known {
             return Err(ApiError::validation(format!("Unsupported network/currency: {network}/{currency}")));
         }
         pairs.push((network, currency));

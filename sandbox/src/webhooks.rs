@@ -600,7 +600,7 @@ async fn deliver(st: Shared, record_id: String, webhook_id: String) {
                 delivery_status,
                 duration_ms,
                 created_at: util::now_iso(),
-                next_retry_at: next_delay.map(|d| util::iso_ms(util::now_ms() + d.as_millis() as i64)),
+                next_retry_at: next_delay.map(|d| util::iso_ms(util::now_ms().saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))),
             });
         }
         lock(&st.deliveries).push(Delivery {
