@@ -67,7 +67,12 @@ impl ClientHooks<Inner> for api::Client {
             request.url_mut().query_pairs_mut().append_pair("x-us-env", "true");
         }
         if op.accepts(Scheme::Bearer) {
-            match self.inner.session.bearer(self, config.refresh_ahead).await {
+            let session = &self.inner.session;
+            let installed = match session.fresh(config.refresh_ahead) {
+                Some(installed) => Ok(installed),
+                None => session.bearer(self, config.refresh_ahead).await,
+            };
+            match installed {
                 Ok(installed) => {
                     if installed.tokens.region() != config.region {
                         let error = crate::Error::RegionMismatch {

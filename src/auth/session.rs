@@ -218,6 +218,22 @@ impl Session {
         Ok(())
     }
 
+    /// The tokens to send now when nothing needs doing first (loaded, saved, not near expiry): the per-call fast
+    /// path, without a future.
+    pub(crate) fn fresh(&self, ahead: Duration) -> Option<Arc<Installed>> {
+        if !self.state.loaded.initialized() {
+            return None;
+        }
+        match &*self.state.slot.read().unwrap_or_else(|e| e.into_inner()) {
+            Slot::Active(i)
+                if i.persisted.load(Ordering::Acquire) && !i.tokens.needs_refresh(SystemTime::now(), ahead) =>
+            {
+                Some(i.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// The tokens to send now, renewed first if they are about to expire.
     ///
     /// Boxed: the refresh it may start sends a request through the hooks that call it, and a boxed `Send` future
