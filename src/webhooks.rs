@@ -174,7 +174,7 @@ impl Verifier {
                 })
                 .transpose()
         };
-        self.check(text(TIMESTAMP_HEADER)?, text(SIGNATURE_HEADER)?, body, now)
+        self.verify_parts_at(text(TIMESTAMP_HEADER)?, text(SIGNATURE_HEADER)?, body, now)
     }
 
     /// Verifies a delivery from the two header values and the raw body, at the current time.
@@ -184,21 +184,11 @@ impl Verifier {
         signature: Option<&str>,
         body: &[u8],
     ) -> Result<(), WebhookError> {
-        self.check(timestamp, signature, body, SystemTime::now())
+        self.verify_parts_at(timestamp, signature, body, SystemTime::now())
     }
 
     /// [`verify_parts`](Self::verify_parts) at a given time (for tests).
     pub fn verify_parts_at(
-        &self,
-        timestamp: Option<&str>,
-        signature: Option<&str>,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<(), WebhookError> {
-        self.check(timestamp, signature, body, now)
-    }
-
-    fn check(
         &self,
         timestamp: Option<&str>,
         signature: Option<&str>,
