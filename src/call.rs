@@ -46,7 +46,7 @@ pub trait Call: Sized + Send {
                     None => Ok(response.into_inner()),
                     Some(message) => {
                         let context = crate::error::context_from(response.status().as_u16(), response.headers());
-                        Err(Error::Refused { message, context })
+                        Err(Error::Refused { message, context }.at(Self::OPERATION))
                     }
                 },
                 Err(error) => Err(Error::from(error).at(Self::OPERATION)),

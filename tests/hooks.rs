@@ -111,4 +111,5 @@ async fn error_answers_become_typed_errors_with_their_context() {
     let link: baanx::api::types::LinkCardWalletRequest = serde_json::from_value(json!({"addressId": "0xabc"})).unwrap();
     let err = client.api().link_card_wallet().body(link).call().await.unwrap_err();
     assert!(matches!(&err, Error::Refused { message: Some(m), .. } if m == "Wallet already linked"), "{err:?}");
+    assert_eq!(err.operation(), Some("link_card_wallet"));
 }
