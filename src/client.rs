@@ -13,6 +13,16 @@ use crate::auth::{OAuth, Session, TokenStore};
 use crate::retry::{RetryBudget, RetryPolicy};
 
 /// Where requests go.
+///
+/// ```
+/// use baanx::{BuildError, Client, Environment};
+///
+/// let local = Environment::Custom("http://127.0.0.1:8080".into()); // a local sandbox
+/// assert!(Client::builder().client_key("pk_test_123").environment(local).build().is_ok());
+/// let plain = Environment::Custom("http://api.example.com".into());
+/// let err = Client::builder().client_key("pk_test_123").environment(plain).build().unwrap_err();
+/// assert!(matches!(err, BuildError::InvalidBaseUrl { .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Environment {
     /// `https://dev.api.baanx.com`
@@ -25,6 +35,13 @@ pub enum Environment {
 
 impl Environment {
     /// The base URL, without a trailing slash.
+    ///
+    /// ```
+    /// use baanx::Environment;
+    ///
+    /// assert_eq!(Environment::Production.base_url(), "https://api.baanx.com");
+    /// assert_eq!(Environment::Custom("http://localhost:8080/".into()).base_url(), "http://localhost:8080");
+    /// ```
     pub fn base_url(&self) -> &str {
         match self {
             Environment::Sandbox => "https://dev.api.baanx.com",
@@ -36,6 +53,15 @@ impl Environment {
 
 /// Which Baanx tenant the client talks to. US and international users live on separate tenants: a session from
 /// one is refused by the other.
+///
+/// ```
+/// use baanx::{Client, Region};
+///
+/// assert_eq!(Region::default(), Region::International);
+/// let client = Client::builder().client_key("pk_test_123").region(Region::Us).build()?;
+/// assert_eq!(client.region(), Region::Us);
+/// # Ok::<(), baanx::BuildError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Region {
     /// The international tenant (the default).
@@ -79,6 +105,12 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// Starts configuring a client.
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").build()?; // sends nothing
+    /// assert!(!client.has_secret_key());
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -98,37 +130,92 @@ impl Client {
 
     /// The generated operations, one method per `operationId`, with credentials, region routing, session renewal
     /// and tracing handled by the client. Finish a request with [`Call::call`](crate::Call::call) (or `send()`).
+    ///
+    /// ```no_run
+    /// use baanx::Call;
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    ///
+    /// let settings = client.api().get_registration_settings().call().await?;
+    /// let card = client.api().get_card_status().call().await?; // needs a signed-in session
+    /// # Ok(()) }
+    /// ```
     pub fn api(&self) -> &api::Client {
         &self.api
     }
 
     /// The session this client acts for.
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").build()?;
+    /// assert!(!client.session().is_signed_in()); // until a login or an OAuth exchange
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn session(&self) -> &Session {
         &self.api.inner.session
     }
 
     /// This client acting for another session (same configuration and connection pool).
+    ///
+    /// ```
+    /// use baanx::auth::{Session, TokenSet};
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// # let tokens = TokenSet::new("access", std::time::SystemTime::now(), baanx::Region::International);
+    ///
+    /// let alice = client.with_session(Session::from_tokens(tokens)?);
+    /// assert!(alice.session().is_signed_in());
+    /// assert!(!client.session().is_signed_in()); // the original client is untouched
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn with_session(&self, session: Session) -> Client {
         let inner = Inner { config: self.api.inner.config.clone(), session };
         Client { api: api::Client::new_with_client(&self.config().base_url, self.api.client.clone(), inner) }
     }
 
     /// This client with a new, empty session (no store): for acting for one more user.
+    ///
+    /// ```
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// // E.g. a backend exchanging one more user's code.
+    /// let other = client.detached();
+    /// assert!(!other.session().is_signed_in());
+    /// assert_eq!(other.region(), client.region());
+    /// ```
     pub fn detached(&self) -> Client {
         self.with_session(Session::new())
     }
 
     /// The OAuth 2.0 flows (API mode, hosted modes, code exchange, revoke).
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").build()?;
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// assert!(flow.url().as_str().starts_with("https://dev.api.baanx.com/"));
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn oauth(&self) -> OAuth<'_> {
         OAuth::new(self)
     }
 
     /// The client's region.
+    ///
+    /// ```
+    /// use baanx::{Client, Region};
+    ///
+    /// let client = Client::builder().client_key("pk_test_123").region(Region::Us).build()?;
+    /// assert_eq!(client.region(), Region::Us);
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn region(&self) -> Region {
         self.config().region
     }
 
     /// Whether the client holds the secret key (a backend).
+    ///
+    /// ```
+    /// let backend = baanx::Client::builder().client_key("pk_test_123").secret_key("sk_test_456").build()?;
+    /// assert!(backend.has_secret_key());
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn has_secret_key(&self) -> bool {
         self.config().secret_key.is_some()
     }
@@ -139,6 +226,18 @@ impl Client {
 }
 
 /// Configures a [`Client`].
+///
+/// ```
+/// use baanx::{Client, Environment, Region};
+///
+/// let client = Client::builder()
+///     .environment(Environment::Production)
+///     .client_key("pk_live_123")
+///     .region(Region::Us)
+///     .timeout(std::time::Duration::from_secs(10))
+///     .build()?;
+/// # Ok::<(), baanx::BuildError>(())
+/// ```
 #[derive(Default)]
 pub struct ClientBuilder {
     environment: Option<Environment>,
@@ -172,10 +271,24 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default margin before an access token's expiry at which it is renewed.
+///
+/// ```
+/// use std::time::Duration;
+/// use baanx::client::DEFAULT_REFRESH_AHEAD;
+///
+/// assert_eq!(DEFAULT_REFRESH_AHEAD, Duration::from_secs(5 * 60));
+/// ```
 pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
 impl ClientBuilder {
     /// A builder filled from `BAANX_*` environment variables (see [`Client::from_env`]); adjust it before building.
+    ///
+    /// ```no_run
+    /// use baanx::ClientBuilder;
+    ///
+    /// let client = ClientBuilder::from_env()?.user_agent("myapp/1.2").build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn from_env() -> Result<ClientBuilder, BuildError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let environment = match (var("BAANX_BASE_URL"), var("BAANX_ENV")) {
@@ -204,12 +317,29 @@ impl ClientBuilder {
     }
 
     /// Target environment (default: [`Environment::Sandbox`]).
+    ///
+    /// ```
+    /// use baanx::{Client, Environment};
+    ///
+    /// let client = Client::builder().client_key("pk_live_123").environment(Environment::Production).build()?;
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// assert!(flow.url().as_str().starts_with("https://api.baanx.com/"));
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = Some(environment);
         self
     }
 
     /// The public client key, sent as `x-client-key` on every request.
+    ///
+    /// ```
+    /// use baanx::{BuildError, Client};
+    ///
+    /// assert_eq!(Client::builder().build().unwrap_err(), BuildError::MissingClientKey);
+    /// let client = Client::builder().client_key("pk_test_123").build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn client_key(mut self, key: impl Into<String>) -> Self {
         self.client_key = Some(key.into());
         self
@@ -217,30 +347,68 @@ impl ClientBuilder {
 
     /// The private secret key, sent as `x-secret-key` only on the operations that take it. Backends only: never
     /// ship it in an app (the app runs the other steps without it, see [`crate::auth`]).
+    ///
+    /// ```
+    /// // On a backend only, e.g. read from a secret manager.
+    /// let backend = baanx::Client::builder().client_key("pk_test_123").secret_key("sk_test_456").build()?;
+    /// assert!(backend.has_secret_key());
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn secret_key(mut self, key: impl Into<SecretString>) -> Self {
         self.secret_key = Some(key.into());
         self
     }
 
     /// The tenant (default: [`Region::International`]). [`Region::Us`] adds `x-us-env: true` to every request.
+    ///
+    /// ```
+    /// use baanx::{Client, Region};
+    ///
+    /// let us = Client::builder().client_key("pk_test_123").region(Region::Us).build()?;
+    /// assert_eq!(us.region(), Region::Us); // its requests carry `x-us-env: true`
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
         self
     }
 
     /// Total time one attempt may take (default 30 s). Ignored with [`http_client`](Self::http_client).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = baanx::Client::builder().client_key("pk_test_123").timeout(Duration::from_secs(5)).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Time to establish a connection (default 10 s). Ignored with [`http_client`](Self::http_client).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = baanx::Client::builder().client_key("pk_test_123").connect_timeout(Duration::from_secs(2)).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
     /// The `User-Agent` header (default `baanx-rust/<version>`).
+    ///
+    /// ```
+    /// use baanx::{BuildError, Client};
+    ///
+    /// let client = Client::builder().client_key("pk_test_123").user_agent("myapp/1.2").build()?;
+    /// let err = Client::builder().client_key("pk_test_123").user_agent("bad\n").build().unwrap_err();
+    /// assert_eq!(err, BuildError::InvalidHeaderValue { what: "user agent" });
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -249,6 +417,15 @@ impl ClientBuilder {
     /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings). Turn its redirect following off
     /// (`redirect(reqwest::redirect::Policy::none())`), as the default client does: the hosted OAuth initiate
     /// answers with a redirect that must be read, not followed.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .pool_max_idle_per_host(8)
+    ///     .build()?;
+    /// let client = baanx::Client::builder().client_key("pk_test_123").http_client(http).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -256,30 +433,73 @@ impl ClientBuilder {
 
     /// Where the client's session keeps its tokens (loaded on first use, saved before each new token set is
     /// used). Default: memory only.
+    ///
+    /// ```
+    /// use baanx::auth::FileTokenStore;
+    ///
+    /// let client = baanx::Client::builder()
+    ///     .client_key("pk_test_123")
+    ///     .token_store(FileTokenStore::new("baanx-session.json")) // read on first use, not here
+    ///     .build()?;
+    /// assert!(!client.session().is_signed_in());
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
         self.store = Some(Arc::new(store));
         self
     }
 
     /// How long before expiry an access token is renewed (default 5 minutes; at most half its lifetime).
+    ///
+    /// ```
+    /// let client = baanx::Client::builder()
+    ///     .client_key("pk_test_123")
+    ///     .refresh_ahead(std::time::Duration::from_secs(60)) // renew one minute before expiry
+    ///     .build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn refresh_ahead(mut self, margin: Duration) -> Self {
         self.refresh_ahead = Some(margin);
         self
     }
 
     /// When calls are retried (default [`RetryPolicy::standard`]; see [`crate::retry`]).
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// let patient = baanx::Client::builder().client_key("pk_test_123").retry(RetryPolicy::standard().max_attempts(5));
+    /// let client = patient.build()?;
+    /// let once = baanx::Client::builder().client_key("pk_test_123").retry(RetryPolicy::disabled()).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// The `client_id` of the OAuth flows (default: the client key, as production apps send).
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").oauth_client_id("my-oauth-app").build()?;
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// assert!(flow.url().query_pairs().any(|(k, v)| k == "client_id" && v == "my-oauth-app"));
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn oauth_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.oauth_client_id = Some(client_id.into());
         self
     }
 
     /// Builds the client.
+    ///
+    /// ```
+    /// use baanx::{BuildError, Client};
+    ///
+    /// assert_eq!(Client::builder().client_key("").build().unwrap_err(), BuildError::MissingClientKey);
+    /// let client = Client::builder().client_key("pk_test_123").build()?; // offline: no request is sent
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn build(self) -> Result<Client, BuildError> {
         let client_key = self.client_key.filter(|k| !k.trim().is_empty()).ok_or(BuildError::MissingClientKey)?;
         let environment = self.environment.unwrap_or(Environment::Sandbox);
@@ -348,6 +568,14 @@ fn check_base_url(url: &str) -> Result<String, BuildError> {
 }
 
 /// A configuration the client cannot work with.
+///
+/// ```
+/// use baanx::{BuildError, Client, Environment};
+///
+/// let plain_http = Environment::Custom("http://api.example.com".into());
+/// let err = Client::builder().client_key("pk_test_123").environment(plain_http).build().unwrap_err();
+/// assert!(matches!(err, BuildError::InvalidBaseUrl { .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -401,6 +629,15 @@ pub(crate) struct Config {
 /// The state the generated [`api::Client`] carries into the hooks: the configuration and the session.
 ///
 /// Built by [`ClientBuilder::build`]; its `Debug` shows no secret.
+///
+/// ```
+/// use baanx::api::ClientInfo as _;
+///
+/// let client = baanx::Client::builder().client_key("pk_test_secret").build()?;
+/// let inner: &baanx::client::Inner = client.api().inner();
+/// assert!(!format!("{inner:?}").contains("pk_test_secret"));
+/// # Ok::<(), baanx::BuildError>(())
+/// ```
 #[derive(Clone)]
 pub struct Inner {
     pub(crate) config: Arc<Config>,

@@ -15,6 +15,18 @@ use crate::client::Client;
 use crate::error::{Error, ErrorContext};
 
 /// What a password login led to.
+///
+/// ```no_run
+/// use baanx::auth::LoginOutcome;
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+///
+/// match client.login("user@example.com", "secret").await? {
+///     LoginOutcome::Authenticated(session) => println!("signed in: {session:?}"),
+///     LoginOutcome::OtpRequired { user_id, .. } => client.send_otp(&user_id).await?,
+///     LoginOutcome::OnboardingIncomplete { phase, .. } => println!("finish registration: {phase:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub enum LoginOutcome {
@@ -68,6 +80,17 @@ impl Client {
     }
 
     /// Logs in with email, password and the OTP code the user received.
+    ///
+    /// ```no_run
+    /// use baanx::auth::LoginOutcome;
+    /// # async fn demo(client: baanx::Client, code_from_sms: String) -> Result<(), baanx::Error> {
+    ///
+    /// if let LoginOutcome::OtpRequired { user_id, .. } = client.login("user@example.com", "secret").await? {
+    ///     client.send_otp(&user_id).await?;
+    ///     let outcome = client.login_with_otp("user@example.com", "secret", code_from_sms).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn login_with_otp(
         &self,
         email: impl Into<String>,
@@ -123,6 +146,18 @@ impl Client {
 
     /// Asks the server to send the login OTP to the user (rate limited: [`Error::RateLimited`] carries the wait).
     /// An answer of `success: false` (the code was not sent) is [`Error::Refused`].
+    ///
+    /// ```no_run
+    /// use baanx::Error;
+    /// # async fn demo(client: baanx::Client, user_id: &str) -> Result<(), Error> {
+    ///
+    /// match client.send_otp(user_id).await {
+    ///     Ok(()) => println!("code sent"),
+    ///     Err(Error::RateLimited { retry_after, .. }) => println!("too many codes, wait {retry_after:?}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn send_otp(&self, user_id: &str) -> Result<(), Error> {
         let body = SendLoginOtpRequest { user_id: user_id.to_string() };
         self.api().send_login_otp().body(body).call().await?;
@@ -131,6 +166,13 @@ impl Client {
 
     /// Ends the session on the server (`POST /v1/auth/logout`), then forgets it here and in the store. A session
     /// the server already ended counts as logged out.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// client.logout().await?;
+    /// assert!(!client.session().is_signed_in()); // and the token store is empty
+    /// # Ok(()) }
+    /// ```
     pub async fn logout(&self) -> Result<(), Error> {
         if self.session().load().await?.is_some() {
             match self.api().logout().call().await {

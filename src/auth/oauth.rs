@@ -41,9 +41,28 @@ use crate::client::Client;
 use crate::error::{Error, ErrorContext};
 
 /// Scopes production apps ask for on the hosted `oauth2` page (`offline_access` brings a refresh token).
+///
+/// ```
+/// use baanx::auth::oauth::DEFAULT_HOSTED_SCOPES;
+/// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+///
+/// assert!(DEFAULT_HOSTED_SCOPES.contains(&"offline_access"));
+/// // An empty scope list asks for these.
+/// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+/// assert!(flow.url().query_pairs().any(|(k, v)| k == "scope" && v == DEFAULT_HOSTED_SCOPES.join(" ")));
+/// ```
 pub const DEFAULT_HOSTED_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 
 /// Which token endpoint exchanges a flow's code (and later refreshes its tokens).
+///
+/// ```
+/// use baanx::auth::TokenEndpoint;
+/// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+///
+/// // The hosted `oauth2` page has its own token endpoint.
+/// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+/// assert_eq!(flow.endpoint(), TokenEndpoint::OAuth2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenEndpoint {
     /// `POST /v1/auth/oauth/token` (the documented flows).
@@ -53,6 +72,15 @@ pub enum TokenEndpoint {
 }
 
 /// The OAuth flows of a [`Client`]: `client.oauth()`.
+///
+/// ```no_run
+/// # async fn demo(client: baanx::Client, callback_url: &str) -> Result<(), baanx::Error> {
+/// let oauth = client.oauth();
+/// let flow = oauth.hosted_page("myapp://callback", &[]);
+/// // ... open flow.url() in the browser; it comes back to `callback_url` ...
+/// let session = oauth.exchange(flow.complete(callback_url)?).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct OAuth<'a> {
     client: &'a Client,
@@ -106,6 +134,15 @@ impl<'a> OAuth<'a> {
 
     /// Hosted mode (documented): initiate without `mode`, and return the hosted login page to send the browser to.
     /// The server answers with a redirect or with JSON carrying the URL; both are read, neither is followed.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client, callback_url: &str) -> Result<(), baanx::Error> {
+    /// let flow = client.oauth().start_hosted("https://app.example.com/callback").await?;
+    /// println!("open {}", flow.url());
+    /// // ... the browser comes back to `callback_url` ...
+    /// let session = client.oauth().exchange(flow.complete(callback_url)?).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn start_hosted(&self, redirect_uri: &str) -> Result<HostedAuthorization, Error> {
         let (pkce, state) = (Pkce::new(), State::new());
         let sent = self.initiate(redirect_uri, &pkce, &state).send().await;
@@ -166,6 +203,18 @@ impl<'a> OAuth<'a> {
 
     /// Exchanges an authorization code for tokens, installs them in the client's session (saved to its store
     /// first) and returns the session. Sends the secret key when the client has one.
+    ///
+    /// ```no_run
+    /// # async fn demo(
+    /// #     client: baanx::Client,
+    /// #     flow: baanx::auth::HostedAuthorization,
+    /// #     callback_url: &str,
+    /// # ) -> Result<(), baanx::Error> {
+    /// let code = flow.complete(callback_url)?;
+    /// let session = client.oauth().exchange(code).await?;
+    /// assert!(session.is_signed_in()); // and `client` now acts for the user
+    /// # Ok(()) }
+    /// ```
     pub async fn exchange(&self, code: AuthorizationCode) -> Result<Session, Error> {
         let tokens = self.exchange_for_tokens(code).await?;
         self.client.session().install(tokens).await?;
@@ -173,6 +222,14 @@ impl<'a> OAuth<'a> {
     }
 
     /// Exchanges an authorization code for tokens without installing them (a backend handing tokens to an app).
+    ///
+    /// ```no_run
+    /// # async fn demo(backend: baanx::Client, code: baanx::auth::AuthorizationCode) -> Result<(), baanx::Error> {
+    /// // On the backend (it holds the secret key), with the code the app posted:
+    /// let tokens = backend.detached().oauth().exchange_for_tokens(code).await?;
+    /// let reply = serde_json::to_string(&tokens).unwrap(); // back to the app, over TLS
+    /// # Ok(()) }
+    /// ```
     pub async fn exchange_for_tokens(&self, code: AuthorizationCode) -> Result<TokenSet, Error> {
         let api = self.client.api();
         let received = std::time::SystemTime::now();
@@ -201,6 +258,13 @@ impl<'a> OAuth<'a> {
     }
 
     /// Revokes the OAuth grant on the server (every token of this client for the user), then forgets the session.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// client.oauth().revoke().await?;
+    /// assert!(!client.session().is_signed_in());
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke(&self) -> Result<(), Error> {
         self.client.api().revoke_oauth().call().await?;
         self.client.session().clear().await
@@ -212,6 +276,15 @@ fn invalid(e: impl fmt::Display, context: ErrorContext) -> Error {
 }
 
 /// API mode, after initiate: holds the session token (JWT, 10 minutes), the PKCE verifier and the state.
+///
+/// ```no_run
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+/// let flow = client.oauth().start_api_mode("https://app.example.com/callback").await?;
+/// // ... client.login(...) signs the user in on your own screen ...
+/// let code = flow.authorize(&client).await?;
+/// client.oauth().exchange(code).await?;
+/// # Ok(()) }
+/// ```
 pub struct ApiModeAuthorization {
     initiate_token: SecretString,
     pkce: Pkce,
@@ -231,6 +304,17 @@ impl fmt::Debug for ApiModeAuthorization {
 impl ApiModeAuthorization {
     /// API mode, step 3: authorize with the initiate token, acting as `client`'s signed-in user (the login access
     /// token as bearer). Checks that the answer's `state` is this flow's.
+    ///
+    /// ```no_run
+    /// use baanx::auth::LoginOutcome;
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let flow = client.oauth().start_api_mode("https://app.example.com/callback").await?;
+    /// if let LoginOutcome::Authenticated(_) = client.login("user@example.com", "secret").await? {
+    ///     let code = flow.authorize(&client).await?; // checks the state
+    ///     client.oauth().exchange(code).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn authorize(self, client: &Client) -> Result<AuthorizationCode, Error> {
         let body = AuthorizeOAuthRequest { token: self.initiate_token.expose_secret().to_string() };
         let answer = client.api().authorize_oauth().body(body).call().await?;
@@ -262,6 +346,17 @@ impl ApiModeAuthorization {
 ///
 /// Serializable, so a web backend can keep it in the user's (server-side) session between the redirect and the
 /// callback. Its serialized form holds the PKCE verifier: keep it server-side.
+///
+/// ```
+/// use baanx::auth::HostedAuthorization;
+/// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+///
+/// let flow = client.oauth().hosted_page("https://app.example.com/callback", &[]);
+/// // Kept server-side between the redirect and the callback.
+/// let kept = serde_json::to_string(&flow).unwrap();
+/// let back: HostedAuthorization = serde_json::from_str(&kept).unwrap();
+/// assert_eq!(back.url(), flow.url());
+/// ```
 #[derive(Clone, Serialize, Deserialize)]
 pub struct HostedAuthorization {
     url: Url,
@@ -284,17 +379,44 @@ impl fmt::Debug for HostedAuthorization {
 
 impl HostedAuthorization {
     /// The page to open in the user's browser.
+    ///
+    /// ```
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// let url = flow.url();
+    /// assert_eq!(url.path(), "/v1/auth/oauth2/authorize");
+    /// assert!(url.query_pairs().any(|(k, v)| k == "redirect_uri" && v == "myapp://callback"));
+    /// ```
     pub fn url(&self) -> &Url {
         &self.url
     }
 
     /// The token endpoint this flow's code goes to.
+    ///
+    /// ```
+    /// use baanx::auth::TokenEndpoint;
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    ///
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// assert_eq!(flow.endpoint(), TokenEndpoint::OAuth2); // `POST /v1/auth/oauth2/token`
+    /// ```
     pub fn endpoint(&self) -> TokenEndpoint {
         self.endpoint
     }
 
     /// Reads the callback URL the browser came back to: an error the server sent, or the code, after checking that
     /// the `state` is this flow's ([`Error::StateMismatch`] otherwise).
+    ///
+    /// ```
+    /// use baanx::Error;
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    ///
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// let state = flow.url().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    /// let code = flow.complete(&format!("myapp://callback?code=abc&state={state}")).unwrap();
+    /// assert_eq!(code.redirect_uri(), "myapp://callback");
+    /// assert!(matches!(flow.complete("myapp://callback?code=abc&state=forged"), Err(Error::StateMismatch)));
+    /// ```
     pub fn complete(&self, callback_url: &str) -> Result<AuthorizationCode, Error> {
         let callback = Callback::parse(callback_url)?;
         if let Some(error) = callback.error {
@@ -325,6 +447,14 @@ impl HostedAuthorization {
 }
 
 /// The query of an OAuth callback URL.
+///
+/// ```
+/// use baanx::auth::Callback;
+///
+/// let denied = Callback::parse("myapp://callback?error=access_denied&state=s1").unwrap();
+/// assert_eq!(denied.error.as_deref(), Some("access_denied"));
+/// assert!(denied.code.is_none());
+/// ```
 #[derive(Clone, Default)]
 pub struct Callback {
     /// The authorization code (secret until exchanged).
@@ -387,6 +517,19 @@ impl Callback {
 ///
 /// Serializable so an app can hand it to a backend that holds the secret key (over TLS: it is a credential for
 /// about 10 minutes). `Debug` shows neither the code nor the verifier.
+///
+/// ```
+/// use baanx::auth::AuthorizationCode;
+/// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+/// # let flow = client.oauth().hosted_page("myapp://callback", &[]);
+/// # let state = flow.url().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+///
+/// let code = flow.complete(&format!("myapp://callback?code=abc&state={state}")).unwrap();
+/// // The app posts it to the backend, which exchanges it with the secret key.
+/// let posted = serde_json::to_string(&code).unwrap();
+/// let received: AuthorizationCode = serde_json::from_str(&posted).unwrap();
+/// assert_eq!(received.redirect_uri(), "myapp://callback");
+/// ```
 #[derive(Clone, Serialize, Deserialize)]
 pub struct AuthorizationCode {
     #[serde(with = "serde_secret")]
@@ -411,11 +554,27 @@ impl fmt::Debug for AuthorizationCode {
 
 impl AuthorizationCode {
     /// The tenant or region hint the callback carried, if any.
+    ///
+    /// ```
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// # let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// # let state = flow.url().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    /// let code = flow.complete(&format!("myapp://callback?code=abc&state={state}&tenant=us")).unwrap();
+    /// assert_eq!(code.tenant_hint(), Some("us"));
+    /// ```
     pub fn tenant_hint(&self) -> Option<&str> {
         self.tenant_hint.as_deref()
     }
 
     /// The redirect URI of the flow (the exchange must repeat it).
+    ///
+    /// ```
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// # let flow = client.oauth().hosted_page("myapp://callback", &[]);
+    /// # let state = flow.url().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    /// let code = flow.complete(&format!("myapp://callback?code=abc&state={state}")).unwrap();
+    /// assert_eq!(code.redirect_uri(), "myapp://callback"); // the exchange sends it again
+    /// ```
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri
     }

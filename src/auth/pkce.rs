@@ -32,6 +32,14 @@ pub struct Pkce {
 }
 
 /// Why a string is not a PKCE verifier.
+///
+/// ```
+/// use baanx::auth::{Pkce, PkceError};
+///
+/// assert_eq!(Pkce::from_verifier("too-short").unwrap_err(), PkceError::Length { length: 9 });
+/// let bad = format!("{}+", "a".repeat(43));
+/// assert_eq!(Pkce::from_verifier(&bad).unwrap_err(), PkceError::Character { position: 43 });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PkceError {
@@ -51,6 +59,14 @@ pub enum PkceError {
 
 impl Pkce {
     /// A new verifier: 32 bytes from the operating system's CSPRNG, base64url (43 characters).
+    ///
+    /// ```
+    /// use baanx::auth::{ExposeSecret, Pkce};
+    ///
+    /// let pkce = Pkce::new();
+    /// assert_eq!(pkce.verifier().expose_secret().len(), 43);
+    /// assert_ne!(pkce.challenge(), Pkce::new().challenge()); // a fresh verifier each time
+    /// ```
     pub fn new() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
@@ -60,6 +76,15 @@ impl Pkce {
     }
 
     /// A verifier given by the caller (e.g. carried over from another process), validated.
+    ///
+    /// ```
+    /// use baanx::auth::Pkce;
+    ///
+    /// // A verifier saved by the process that started the flow.
+    /// let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+    /// assert_eq!(pkce.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    /// assert!(Pkce::from_verifier("not a verifier").is_err());
+    /// ```
     pub fn from_verifier(verifier: &str) -> Result<Self, PkceError> {
         let length = verifier.chars().count();
         if !(43..=128).contains(&length) {
@@ -74,16 +99,38 @@ impl Pkce {
     }
 
     /// The verifier, sent once with the token exchange.
+    ///
+    /// ```
+    /// use baanx::auth::{ExposeSecret, Pkce};
+    ///
+    /// let pkce = Pkce::new();
+    /// // Sent as `code_verifier` with the token exchange, and nowhere else.
+    /// let code_verifier: &str = pkce.verifier().expose_secret();
+    /// assert!(Pkce::from_verifier(code_verifier).is_ok());
+    /// ```
     pub fn verifier(&self) -> &SecretString {
         &self.verifier
     }
 
     /// `BASE64URL(SHA256(verifier))`, sent with the authorization request.
+    ///
+    /// ```
+    /// use baanx::auth::Pkce;
+    ///
+    /// // RFC 7636, Appendix B.
+    /// let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+    /// assert_eq!(pkce.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    /// ```
     pub fn challenge(&self) -> &str {
         &self.challenge
     }
 
     /// Always `S256`.
+    ///
+    /// ```
+    /// let pkce = baanx::auth::Pkce::new();
+    /// assert_eq!(pkce.method(), "S256"); // the `code_challenge_method` parameter
+    /// ```
     pub fn method(&self) -> &'static str {
         "S256"
     }
@@ -119,6 +166,14 @@ pub struct State(String);
 
 impl State {
     /// A new random state (16 bytes from the CSPRNG, base64url).
+    ///
+    /// ```
+    /// use baanx::auth::State;
+    ///
+    /// let state = State::new();
+    /// assert_eq!(state.as_str().len(), 22); // 16 bytes, base64url
+    /// assert_ne!(state, State::new());
+    /// ```
     pub fn new() -> Self {
         let mut bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut bytes);
@@ -126,16 +181,38 @@ impl State {
     }
 
     /// A state kept elsewhere between the redirect and the callback.
+    ///
+    /// ```
+    /// use baanx::auth::State;
+    ///
+    /// // The state kept in the user's web session while the browser was away.
+    /// let state = State::from_string("kept-between-requests");
+    /// assert!(state.matches("kept-between-requests"));
+    /// ```
     pub fn from_string(state: impl Into<String>) -> Self {
         State(state.into())
     }
 
     /// The value sent in the authorization request.
+    ///
+    /// ```
+    /// let state = baanx::auth::State::new();
+    /// let query = format!("response_type=code&state={}", state.as_str());
+    /// assert!(query.ends_with(state.as_str()));
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// Whether `other` is this state; constant time in the content.
+    ///
+    /// ```
+    /// use baanx::auth::State;
+    ///
+    /// let state = State::from_string("s1");
+    /// assert!(state.matches("s1")); // the callback's `state` parameter
+    /// assert!(!state.matches("s2"));
+    /// ```
     pub fn matches(&self, other: &str) -> bool {
         self.0.len() == other.len() && bool::from(self.0.as_bytes().ct_eq(other.as_bytes()))
     }

@@ -119,11 +119,31 @@ impl Session {
     }
 
     /// A signed-out session kept in memory.
+    ///
+    /// ```
+    /// use baanx::auth::Session;
+    ///
+    /// let session = Session::new();
+    /// assert!(!session.is_signed_in());
+    /// assert!(session.tokens().is_none());
+    /// ```
     pub fn new() -> Self {
         Session::build(Slot::Empty, None)
     }
 
     /// A session kept in `store`: its tokens load on first use and each new token set is saved there.
+    ///
+    /// ```
+    /// use baanx::auth::{MemoryTokenStore, Session, TokenSet, TokenStore};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let tokens = TokenSet::new("access", std::time::SystemTime::now(), baanx::Region::International);
+    ///
+    /// let store = MemoryTokenStore::new();
+    /// store.save(&tokens).await.unwrap(); // saved by an earlier run
+    /// let session = Session::with_store(store);
+    /// assert!(session.load().await.unwrap().is_some()); // loaded on first use
+    /// # });
+    /// ```
     pub fn with_store(store: impl TokenStore + 'static) -> Self {
         Session::with_shared_store(Arc::new(store))
     }
@@ -133,17 +153,53 @@ impl Session {
     }
 
     /// A session acting with `tokens` (kept in memory), e.g. tokens a backend handed to the app.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use baanx::auth::{Session, TokenSet};
+    /// use baanx::Region;
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    ///
+    /// // Tokens a backend handed to the app after the code exchange.
+    /// let tokens = TokenSet::new("access", SystemTime::now() + Duration::from_secs(3600), Region::International);
+    /// let client = client.with_session(Session::from_tokens(tokens)?);
+    /// assert!(client.session().is_signed_in());
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn from_tokens(tokens: TokenSet) -> Result<Self, Error> {
         Ok(Session::build(Slot::Active(Installed::new(tokens, true)?), None))
     }
 
     /// Loads the store's tokens if that has not happened yet, and returns the current ones.
+    ///
+    /// ```
+    /// use baanx::auth::{MemoryTokenStore, Session};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    ///
+    /// let session = Session::with_store(MemoryTokenStore::new());
+    /// match session.load().await.unwrap() {
+    ///     Some(tokens) => println!("signed in until {:?}", tokens.expires_at()),
+    ///     None => println!("signed out: log in first"),
+    /// }
+    /// # });
+    /// ```
     pub async fn load(&self) -> Result<Option<TokenSet>, Error> {
         self.ensure_loaded().await?;
         Ok(self.tokens())
     }
 
     /// The current tokens (in memory), if signed in.
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use baanx::auth::{ExposeSecret, Session, TokenSet};
+    ///
+    /// let tokens = TokenSet::new("access-123", SystemTime::now(), baanx::Region::International);
+    /// let session = Session::from_tokens(tokens)?;
+    /// let current = session.tokens().expect("signed in");
+    /// assert_eq!(current.access_token().expose_secret(), "access-123");
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn tokens(&self) -> Option<TokenSet> {
         match self.slot() {
             Slot::Active(i) => Some(i.tokens.clone()),
@@ -152,16 +208,46 @@ impl Session {
     }
 
     /// Whether the session holds tokens (they may still be expired).
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use baanx::auth::{Session, TokenSet};
+    ///
+    /// assert!(!Session::new().is_signed_in());
+    /// let tokens = TokenSet::new("access", SystemTime::now(), baanx::Region::International);
+    /// assert!(Session::from_tokens(tokens)?.is_signed_in()); // even though these have expired
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn is_signed_in(&self) -> bool {
         matches!(self.slot(), Slot::Active(_))
     }
 
     /// How many refresh requests this session has sent.
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").build()?;
+    /// // E.g. exported as a metric: how often this session renewed its tokens.
+    /// assert_eq!(client.session().refresh_count(), 0);
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn refresh_count(&self) -> u64 {
         self.state.refreshes.load(Ordering::Relaxed)
     }
 
     /// Forgets the tokens here and in the store (the server is not told: see [`Client::logout`](crate::Client::logout)).
+    ///
+    /// ```
+    /// use baanx::auth::{FileTokenStore, Session, TokenSet, TokenStore};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let tokens = TokenSet::new("access", std::time::SystemTime::now(), baanx::Region::International);
+    ///
+    /// let store = FileTokenStore::new(std::env::temp_dir().join("baanx-doc-session-clear.json"));
+    /// store.save(&tokens).await.unwrap();
+    /// let session = Session::with_store(store.clone());
+    /// session.clear().await.unwrap(); // here and in the store
+    /// assert!(store.load().await.unwrap().is_none());
+    /// # });
+    /// ```
     pub async fn clear(&self) -> Result<(), Error> {
         *self.state.slot.write().unwrap_or_else(|e| e.into_inner()) = Slot::Empty;
         if let Some(store) = &self.state.store {

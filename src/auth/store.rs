@@ -14,6 +14,17 @@ use std::sync::Mutex;
 use super::TokenSet;
 
 /// A boxed future returned by [`TokenStore`] methods.
+///
+/// ```
+/// use baanx::auth::{StoreFuture, TokenStoreError};
+///
+/// fn locked() -> StoreFuture<'static, ()> {
+///     Box::pin(async { Err(TokenStoreError::msg("the keychain is locked")) })
+/// }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// assert_eq!(locked().await.unwrap_err().to_string(), "the keychain is locked");
+/// # });
+/// ```
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TokenStoreError>> + Send + 'a>>;
 
 /// Persistence for one session's [`TokenSet`] (a keychain, a database row, a file).
@@ -47,6 +58,15 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 }
 
 /// A token store failure.
+///
+/// ```
+/// use baanx::auth::TokenStoreError;
+///
+/// let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+/// let err = TokenStoreError::new("cannot read the keychain", denied);
+/// assert_eq!(err.to_string(), "cannot read the keychain");
+/// assert!(std::error::Error::source(&err).is_some());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct TokenStoreError {
@@ -57,11 +77,26 @@ pub struct TokenStoreError {
 
 impl TokenStoreError {
     /// A failure described by `message`, caused by `source`.
+    ///
+    /// ```
+    /// use baanx::auth::TokenStoreError;
+    ///
+    /// let cause = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+    /// let err = TokenStoreError::new("the saved session is not JSON", cause);
+    /// assert_eq!(err.to_string(), "the saved session is not JSON");
+    /// ```
     pub fn new(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         TokenStoreError { message: message.into(), source: Some(Box::new(source)) }
     }
 
     /// A failure described by `message` alone.
+    ///
+    /// ```
+    /// use baanx::auth::TokenStoreError;
+    ///
+    /// let err = TokenStoreError::msg("no keychain on this device");
+    /// assert!(std::error::Error::source(&err).is_none());
+    /// ```
     pub fn msg(message: impl Into<String>) -> Self {
         TokenStoreError { message: message.into(), source: None }
     }
@@ -89,6 +124,15 @@ pub struct MemoryTokenStore {
 
 impl MemoryTokenStore {
     /// An empty store.
+    ///
+    /// ```
+    /// use baanx::auth::{MemoryTokenStore, TokenStore};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    ///
+    /// let store = MemoryTokenStore::new();
+    /// assert!(store.load().await.unwrap().is_none()); // starts empty
+    /// # });
+    /// ```
     pub fn new() -> Self {
         MemoryTokenStore::default()
     }
@@ -138,16 +182,38 @@ pub struct FileTokenStore {
 
 impl FileTokenStore {
     /// A store at `path` (its directory must exist).
+    ///
+    /// ```
+    /// use baanx::auth::{FileTokenStore, TokenSet, TokenStore};
+    /// use baanx::Region;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    ///
+    /// let store = FileTokenStore::new(std::env::temp_dir().join("baanx-doc-file-token-store.json"));
+    /// store.save(&TokenSet::new("access", std::time::SystemTime::now(), Region::Us)).await.unwrap();
+    /// assert_eq!(store.load().await.unwrap().unwrap().region(), Region::Us);
+    /// store.clear().await.unwrap();
+    /// # });
+    /// ```
     pub fn new(path: impl Into<PathBuf>) -> Self {
         FileTokenStore { path: path.into() }
     }
 
     /// The file's path.
+    ///
+    /// ```
+    /// let store = baanx::auth::FileTokenStore::new("/var/lib/myapp/session.json");
+    /// assert_eq!(store.path(), std::path::Path::new("/var/lib/myapp/session.json"));
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The temporary file a save writes before renaming it over the target.
+    ///
+    /// ```
+    /// let store = baanx::auth::FileTokenStore::new("/var/lib/myapp/session.json");
+    /// assert_eq!(store.temp_path(), std::path::Path::new("/var/lib/myapp/.session.json.tmp"));
+    /// ```
     pub fn temp_path(&self) -> PathBuf {
         let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         self.path.with_file_name(format!(".{name}.tmp"))

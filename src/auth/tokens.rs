@@ -13,11 +13,28 @@ use crate::client::Region;
 use crate::error::{Error, ErrorContext};
 
 /// Lifetime of a password-login access token (the docs: 6 hours); login answers carry no `expires_in`.
+///
+/// ```
+/// use std::time::Duration;
+/// use baanx::auth::PASSWORD_SESSION_LIFETIME;
+///
+/// assert_eq!(PASSWORD_SESSION_LIFETIME, Duration::from_secs(6 * 60 * 60));
+/// ```
 pub const PASSWORD_SESSION_LIFETIME: Duration = Duration::from_secs(6 * 60 * 60);
 /// Access-token lifetime assumed when a token answer has no `expires_in` (the documented 6 hours).
 const DEFAULT_ACCESS_LIFETIME: Duration = PASSWORD_SESSION_LIFETIME;
 
 /// How a session was obtained, which says how it is renewed.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use baanx::auth::{TokenKind, TokenSet};
+/// use baanx::Region;
+///
+/// let tokens = TokenSet::new("access", SystemTime::now(), Region::International);
+/// assert_eq!(tokens.kind(), TokenKind::Password);
+/// assert_eq!(tokens.with_refresh_token("refresh", None).kind(), TokenKind::OAuth);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum TokenKind {
@@ -75,6 +92,16 @@ impl fmt::Debug for TokenSet {
 
 impl TokenSet {
     /// An access token valid until `expires_at`, for `region` (e.g. tokens restored from the app's own storage).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use baanx::auth::TokenSet;
+    /// use baanx::Region;
+    ///
+    /// let tokens = TokenSet::new("US_3f2a", SystemTime::now() + Duration::from_secs(3600), Region::Us);
+    /// assert_eq!(tokens.region(), Region::Us);
+    /// assert!(tokens.refresh_token().is_none());
+    /// ```
     pub fn new(access_token: impl Into<SecretString>, expires_at: SystemTime, region: Region) -> Self {
         let access_token = access_token.into();
         let tenant = jwt_claim(access_token.expose_secret(), "app_id");
@@ -92,6 +119,16 @@ impl TokenSet {
     }
 
     /// Adds an OAuth refresh token (and makes this an [`TokenKind::OAuth`] set).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use baanx::auth::{TokenKind, TokenSet};
+    /// use baanx::Region;
+    ///
+    /// let in_an_hour = SystemTime::now() + Duration::from_secs(3600);
+    /// let tokens = TokenSet::new("access", in_an_hour, Region::International).with_refresh_token("refresh", None);
+    /// assert_eq!(tokens.kind(), TokenKind::OAuth);
+    /// ```
     pub fn with_refresh_token(mut self, token: impl Into<SecretString>, expires_at: Option<SystemTime>) -> Self {
         self.refresh_token = Some(token.into());
         self.refresh_expires_at = expires_at;
@@ -102,6 +139,18 @@ impl TokenSet {
     }
 
     /// Sets how the session renews.
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use baanx::auth::{TokenKind, TokenSet};
+    /// use baanx::Region;
+    ///
+    /// // Tokens of the hosted `oauth2` page renew at `/v1/auth/oauth2/token`.
+    /// let tokens = TokenSet::new("access", SystemTime::now(), Region::International)
+    ///     .with_refresh_token("refresh", None)
+    ///     .with_kind(TokenKind::HostedOAuth);
+    /// assert_eq!(tokens.kind(), TokenKind::HostedOAuth);
+    /// ```
     pub fn with_kind(mut self, kind: TokenKind) -> Self {
         self.kind = kind;
         self
@@ -155,57 +204,166 @@ impl TokenSet {
     }
 
     /// The access token.
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use baanx::auth::{ExposeSecret, TokenSet};
+    /// use baanx::Region;
+    ///
+    /// let tokens = TokenSet::new("access-123", SystemTime::now(), Region::International);
+    /// let header = format!("Bearer {}", tokens.access_token().expose_secret());
+    /// assert_eq!(header, "Bearer access-123");
+    /// ```
     pub fn access_token(&self) -> &SecretString {
         &self.access_token
     }
 
     /// The refresh token (OAuth sessions).
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use baanx::auth::{ExposeSecret, TokenSet};
+    /// use baanx::Region;
+    ///
+    /// let password = TokenSet::new("access", SystemTime::now(), Region::International);
+    /// assert!(password.refresh_token().is_none());
+    /// let oauth = password.with_refresh_token("refresh-456", None);
+    /// assert_eq!(oauth.refresh_token().unwrap().expose_secret(), "refresh-456");
+    /// ```
     pub fn refresh_token(&self) -> Option<&SecretString> {
         self.refresh_token.as_ref()
     }
 
     /// When the access token was received.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let tokens = TokenSet::new("access", SystemTime::now() + Duration::from_secs(3600), Region::International);
+    /// let lifetime = tokens.expires_at().duration_since(tokens.issued_at()).unwrap();
+    /// assert!(lifetime <= Duration::from_secs(3600));
+    /// ```
     pub fn issued_at(&self) -> SystemTime {
         self.issued_at
     }
 
     /// When the access token expires.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let expires = SystemTime::now() + Duration::from_secs(3600);
+    /// let tokens = TokenSet::new("access", expires, Region::International);
+    /// assert_eq!(tokens.expires_at(), expires);
+    /// ```
     pub fn expires_at(&self) -> SystemTime {
         self.expires_at
     }
 
     /// When the refresh token expires, when the server said.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let in_six_months = SystemTime::now() + Duration::from_secs(184 * 24 * 60 * 60);
+    /// let tokens = TokenSet::new("access", SystemTime::now(), Region::International)
+    ///     .with_refresh_token("refresh", Some(in_six_months));
+    /// assert_eq!(tokens.refresh_expires_at(), Some(in_six_months));
+    /// ```
     pub fn refresh_expires_at(&self) -> Option<SystemTime> {
         self.refresh_expires_at
     }
 
     /// The region the session belongs to.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let tokens = TokenSet::new("US_access", SystemTime::now(), Region::Us);
+    /// // A US session only works with a client configured for `Region::Us`.
+    /// assert_eq!(tokens.region(), Region::Us);
+    /// ```
     pub fn region(&self) -> Region {
         self.region
     }
 
     /// The tenant (`app_id` claim) of a JWT access token.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// // A JWT whose payload is {"app_id":"baanx-us"} (the signature is not checked: a hint, not trust).
+    /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJhcHBfaWQiOiJiYWFueC11cyJ9.sig";
+    /// assert_eq!(TokenSet::new(jwt, SystemTime::now(), Region::Us).tenant(), Some("baanx-us"));
+    /// assert_eq!(TokenSet::new("US_opaque", SystemTime::now(), Region::Us).tenant(), None);
+    /// ```
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
     }
 
     /// How the session was obtained.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// # use baanx::auth::TokenKind;
+    /// let tokens = TokenSet::new("access", SystemTime::now(), Region::International);
+    /// // No refresh token: the session ends with its access token.
+    /// assert_eq!(tokens.kind(), TokenKind::Password);
+    /// ```
     pub fn kind(&self) -> TokenKind {
         self.kind
     }
 
     /// The granted scopes, when the server said.
+    ///
+    /// ```
+    /// use baanx::auth::TokenSet;
+    ///
+    /// // Tokens restored from a token store.
+    /// let stored = r#"{"version":1,"access_token":"a","issued_at_ms":0,"expires_at_ms":0,
+    ///     "region":"International","kind":"HostedOAuth","scope":"openid offline_access"}"#;
+    /// let tokens: TokenSet = serde_json::from_str(stored).unwrap();
+    /// assert!(tokens.scope().unwrap().split(' ').any(|s| s == "offline_access"));
+    /// ```
     pub fn scope(&self) -> Option<&str> {
         self.scope.as_deref()
     }
 
     /// Whether the access token has expired at `now`.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let now = SystemTime::now();
+    /// let tokens = TokenSet::new("access", now + Duration::from_secs(60), Region::International);
+    /// assert!(!tokens.is_expired(now));
+    /// assert!(tokens.is_expired(now + Duration::from_secs(60)));
+    /// ```
     pub fn is_expired(&self, now: SystemTime) -> bool {
         now >= self.expires_at
     }
 
     /// Whether the access token should be renewed at `now`: within `ahead` of expiry, but never earlier than
     /// half-way through its lifetime (so short-lived tokens are not renewed on every call).
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use baanx::auth::TokenSet;
+    /// # use baanx::Region;
+    /// let now = SystemTime::now();
+    /// let tokens = TokenSet::new("access", now + Duration::from_secs(3600), Region::International);
+    /// let ahead = Duration::from_secs(5 * 60);
+    /// assert!(!tokens.needs_refresh(now, ahead));
+    /// assert!(tokens.needs_refresh(now + Duration::from_secs(3600 - 5 * 60), ahead));
+    /// ```
     pub fn needs_refresh(&self, now: SystemTime, ahead: Duration) -> bool {
         let lifetime = self.expires_at.duration_since(self.issued_at).unwrap_or_default();
         let margin = ahead.min(lifetime / 2);
