@@ -42,6 +42,14 @@ const NOT_RETRIED: &str = "this operation changes state or moves money; the clie
 pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
 
 /// Where an error happened.
+///
+/// ```
+/// use baanx::{Error, ErrorContext};
+///
+/// let context = ErrorContext { operation: Some("get_card_status"), status: Some(404), ..Default::default() };
+/// let err = Error::NotFound { message: None, context };
+/// assert_eq!(err.to_string(), "not found: no such resource (operation get_card_status, HTTP 404)");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorContext {
     /// The operation id (`get_card_status`), when known.
@@ -56,6 +64,14 @@ pub struct ErrorContext {
 
 impl ErrorContext {
     /// A context naming only the operation.
+    ///
+    /// ```
+    /// use baanx::ErrorContext;
+    ///
+    /// let context = ErrorContext::operation("get_card_status");
+    /// assert_eq!((context.operation, context.status), (Some("get_card_status"), None));
+    /// assert_eq!(ErrorContext::operation("no_such_operation").operation, None); // only ids of the contract
+    /// ```
     pub fn operation(operation: &str) -> Self {
         ErrorContext { operation: static_operation(operation), ..Default::default() }
     }
@@ -89,6 +105,15 @@ fn or_default(message: &Option<String>, default: &'static str) -> String {
 }
 
 /// Everything that can go wrong talking to the Baanx API.
+///
+/// ```
+/// use baanx::{Error, ErrorContext};
+///
+/// let err = Error::NotFound { message: None, context: ErrorContext::operation("get_card_status") };
+/// assert_eq!(err.operation(), Some("get_card_status"));
+/// assert!(!err.is_transient());
+/// assert_eq!(err.to_string(), "not found: no such resource (operation get_card_status)");
+/// ```
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -279,6 +304,15 @@ macro_rules! context_of {
 
 impl Error {
     /// Where the error happened, for the variants that know.
+    ///
+    /// ```
+    /// use baanx::{Error, ErrorContext};
+    ///
+    /// let context = ErrorContext { status: Some(429), request_id: Some("req-7".into()), ..Default::default() };
+    /// let err = Error::RateLimited { retry_after: None, message: None, context };
+    /// assert_eq!(err.context().and_then(|c| c.request_id.as_deref()), Some("req-7"));
+    /// assert!(Error::StateMismatch.context().is_none());
+    /// ```
     pub fn context(&self) -> Option<&ErrorContext> {
         context_of!(self)
     }
@@ -288,11 +322,30 @@ impl Error {
     }
 
     /// The operation the error belongs to.
+    ///
+    /// ```
+    /// use baanx::{Error, ErrorContext};
+    ///
+    /// let err = Error::Timeout { context: ErrorContext::operation("list_card_transactions") };
+    /// assert_eq!(err.operation(), Some("list_card_transactions"));
+    /// assert_eq!(Error::StateMismatch.operation(), None);
+    /// ```
     pub fn operation(&self) -> Option<&'static str> {
         self.context().and_then(|c| c.operation)
     }
 
     /// The HTTP status of the answer, when one arrived.
+    ///
+    /// ```
+    /// use baanx::{Error, ErrorContext};
+    ///
+    /// let api = Error::Api { status: 422, message: None, code: None, details: None, context: Default::default() };
+    /// assert_eq!(api.status(), Some(422));
+    /// let answered = ErrorContext { status: Some(403), ..ErrorContext::operation("freeze_card") };
+    /// assert_eq!(Error::Forbidden { message: None, context: answered }.status(), Some(403));
+    /// let context = ErrorContext::operation("freeze_card");
+    /// assert_eq!(Error::Timeout { context }.status(), None); // no answer arrived
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
@@ -311,6 +364,15 @@ impl Error {
     }
 
     /// Whether the failure is of a kind a safe call would have been retried on.
+    ///
+    /// ```
+    /// use baanx::{Error, ErrorContext};
+    ///
+    /// let ctx = || ErrorContext::operation("get_card_status");
+    /// assert!(Error::Timeout { context: ctx() }.is_transient());
+    /// assert!(Error::Api { status: 503, message: None, code: None, details: None, context: ctx() }.is_transient());
+    /// assert!(!Error::NotFound { message: None, context: ctx() }.is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Transport { .. } | Error::RateLimited { .. } => true,

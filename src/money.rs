@@ -25,6 +25,15 @@ use std::fmt;
 pub use rust_decimal::Decimal;
 
 /// Why a text is not an exact [`Decimal`] amount.
+///
+/// ```
+/// use baanx::money::{parse_amount, AmountError};
+///
+/// assert!(matches!(parse_amount("1,5"), Err(AmountError::Invalid { .. })));
+/// assert!(matches!(parse_amount("1e30"), Err(AmountError::Overflow { .. })));
+/// assert!(matches!(parse_amount("1e-29"), Err(AmountError::PrecisionLoss { .. })));
+/// assert_eq!(parse_amount("abc").unwrap_err().to_string(), r#"not a decimal amount: "abc""#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
     /// Not a decimal number at all.
@@ -67,6 +76,15 @@ fn shorten(text: &str) -> String {
 ///
 /// Trailing fractional zeros beyond 28 digits are dropped (no value is lost); any other digit beyond what
 /// `Decimal` holds is an error.
+///
+/// ```
+/// use baanx::money::parse_amount;
+///
+/// assert_eq!(parse_amount("-12.50")?.to_string(), "-12.50"); // the scale is kept
+/// assert_eq!(parse_amount("1.5E-3")?.to_string(), "0.0015");
+/// assert!(parse_amount("0.12345678901234567890123456789").is_err()); // 29 fractional digits
+/// # Ok::<(), baanx::money::AmountError>(())
+/// ```
 pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
     parse(text, false)
 }
@@ -166,6 +184,15 @@ fn parse(text: &str, round: bool) -> Result<Decimal, AmountError> {
 ///
 /// Parsing ignores case (`"EUR"` on card transactions, `"usdc"` on wallets) and keeps an unknown code as
 /// [`Currency::Other`].
+///
+/// ```
+/// use baanx::money::Currency;
+///
+/// assert_eq!(Currency::parse("USDC"), Currency::Usdc);
+/// assert_eq!("eur".parse::<Currency>().unwrap(), Currency::Eur);
+/// assert_eq!(Currency::parse("PYUSD"), Currency::Other("PYUSD".into()));
+/// assert_eq!(serde_json::to_string(&Currency::Gbp).unwrap(), r#""gbp""#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Currency {
@@ -205,6 +232,13 @@ impl Currency {
     ];
 
     /// The code: lower case for the known ones, as sent for others.
+    ///
+    /// ```
+    /// use baanx::money::Currency;
+    ///
+    /// assert_eq!(Currency::parse("USDT").code(), "usdt"); // known codes in lower case
+    /// assert_eq!(Currency::parse("PYUSD").code(), "PYUSD"); // others as sent
+    /// ```
     pub fn code(&self) -> &str {
         match self {
             Currency::Other(code) => code,
@@ -213,6 +247,14 @@ impl Currency {
     }
 
     /// Reads a code, ignoring case.
+    ///
+    /// ```
+    /// use baanx::money::Currency;
+    ///
+    /// assert_eq!(Currency::parse("EUR"), Currency::Eur);
+    /// assert_eq!(Currency::parse("eUr"), Currency::Eur);
+    /// assert!(matches!(Currency::parse("pyusd"), Currency::Other(code) if code == "pyusd"));
+    /// ```
     pub fn parse(code: &str) -> Currency {
         Currency::KNOWN
             .iter()
@@ -269,11 +311,28 @@ pub struct Money {
 
 impl Money {
     /// `amount` of `currency`.
+    ///
+    /// ```
+    /// use baanx::money::{Currency, Money};
+    ///
+    /// let fee = Money::new(baanx::Decimal::new(79, 2), Currency::Usd); // 79 × 10⁻²
+    /// assert_eq!(fee.to_string(), "0.79 usd");
+    /// ```
     pub fn new(amount: Decimal, currency: Currency) -> Self {
         Money { amount, currency }
     }
 
     /// An amount and currency code as the API sends them (`"0.79"`, `"EUR"`), if the amount is present.
+    ///
+    /// ```
+    /// use baanx::money::{parse_amount, Currency, Money};
+    ///
+    /// let price = Money::from_parts(Some(parse_amount("0.79")?), Some("EUR")).unwrap();
+    /// assert_eq!(price.currency, Currency::Eur);
+    /// assert_eq!(Money::from_parts(None, Some("EUR")), None);
+    /// assert_eq!(Money::from_parts(Some(price.amount), None), None);
+    /// # Ok::<(), baanx::money::AmountError>(())
+    /// ```
     pub fn from_parts(amount: Option<Decimal>, currency: Option<&str>) -> Option<Money> {
         Some(Money { amount: amount?, currency: Currency::parse(currency?) })
     }
@@ -315,6 +374,15 @@ pub fn to_minor_units(amount: Decimal, decimals: u32) -> Result<i128, AmountErro
 
 /// Minor `units` (a decimal integer string, as on-chain values are too large for machine integers) of a token with
 /// `decimals` decimals, in whole tokens.
+///
+/// ```
+/// use baanx::money::{from_minor_units, AmountError};
+///
+/// assert_eq!(from_minor_units("5000000000", 6)?.to_string(), "5000.000000");
+/// assert_eq!(from_minor_units("-15", 1)?.to_string(), "-1.5");
+/// assert!(matches!(from_minor_units("12a", 6), Err(AmountError::Invalid { .. })));
+/// # Ok::<(), AmountError>(())
+/// ```
 pub fn from_minor_units(units: &str, decimals: u32) -> Result<Decimal, AmountError> {
     let digits = units.strip_prefix('-').unwrap_or(units);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -338,21 +406,64 @@ pub mod serde {
     const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
     /// Decodes a required amount from a decimal string or a JSON number, exactly.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Quote {
+    ///     #[serde(deserialize_with = "baanx::money::serde::decimal")]
+    ///     price: baanx::Decimal,
+    /// }
+    /// let quote: Quote = serde_json::from_str(r#"{"price": 0.1}"#).unwrap();
+    /// assert_eq!(quote.price.to_string(), "0.1"); // read from the text, never through f64
+    /// assert!(serde_json::from_str::<Quote>(r#"{"price": "1e-29"}"#).is_err()); // would need rounding
+    /// ```
     pub fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: false })
     }
 
     /// Decodes an optional amount: `null` or a missing field (with `#[serde(default)]`) is `None`.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Fee {
+    ///     #[serde(default, deserialize_with = "baanx::money::serde::option_decimal")]
+    ///     amount: Option<baanx::Decimal>,
+    /// }
+    /// let fee: Fee = serde_json::from_str(r#"{"amount": "0.79"}"#).unwrap();
+    /// assert_eq!(fee.amount, Some(baanx::Decimal::new(79, 2)));
+    /// assert!(serde_json::from_str::<Fee>(r#"{"amount": null}"#).unwrap().amount.is_none());
+    /// ```
     pub fn option_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         deserializer.deserialize_option(OptionAmountVisitor { round: false })
     }
 
     /// Like [`decimal`], rounding beyond 28 fractional digits (see [`parse_amount_rounding`](super::parse_amount_rounding)).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Estimate {
+    ///     #[serde(deserialize_with = "baanx::money::serde::decimal_rounding")]
+    ///     rate: baanx::Decimal,
+    /// }
+    /// let estimate: Estimate = serde_json::from_str(r#"{"rate": 0.01644666445335518319452825472}"#).unwrap();
+    /// assert_eq!(estimate.rate.to_string(), "0.0164466644533551831945282547");
+    /// ```
     pub fn decimal_rounding<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, AmountVisitor { round: true })
     }
 
     /// Like [`option_decimal`], rounding beyond 28 fractional digits.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Estimate {
+    ///     #[serde(default, deserialize_with = "baanx::money::serde::option_decimal_rounding")]
+    ///     fee: Option<baanx::Decimal>,
+    /// }
+    /// let estimate: Estimate = serde_json::from_str(r#"{"fee": "0.01644666445335518319452825472"}"#).unwrap();
+    /// assert_eq!(estimate.fee.unwrap().to_string(), "0.0164466644533551831945282547");
+    /// assert!(serde_json::from_str::<Estimate>("{}").unwrap().fee.is_none());
+    /// ```
     pub fn option_decimal_rounding<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         deserializer.deserialize_option(OptionAmountVisitor { round: true })
     }

@@ -2,7 +2,7 @@
 //!
 //! The Baanx API adds statuses, categories and types that its docs do not list. A closed Rust enum would fail the
 //! whole response on such a value; every value set of the contract is therefore generated (by `build.rs`, from
-//! each enum component of `openapi.json`) through the [`open_enum!`](crate::open_enum::open_enum) macro below:
+//! each enum component of `openapi.json`) through the `open_enum!` macro below:
 //!
 //! - decoding matches the wire value exactly, then ignoring ASCII case (the API's casing drifts between
 //!   endpoints), and keeps any other value as `Unknown(String)`; it never fails on a string;

@@ -15,6 +15,13 @@
 //! ```
 
 /// An HTTP method of the contract.
+///
+/// ```
+/// use baanx::operation::{Method, Operation};
+///
+/// assert_eq!(Operation::find("get_card_status").unwrap().method, Method::GET);
+/// assert_eq!(Operation::find("freeze_card").unwrap().method, Method::POST);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     /// `GET`
@@ -31,6 +38,14 @@ pub enum Method {
 
 impl Method {
     /// The method's name.
+    ///
+    /// ```
+    /// use baanx::operation::{Method, Operation};
+    ///
+    /// assert_eq!(Method::DELETE.as_str(), "DELETE");
+    /// let op = Operation::find("delete_webhook").unwrap();
+    /// assert_eq!(format!("{} {}", op.method.as_str(), op.path), "DELETE /v1/webhooks/{id}");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Method::GET => "GET",
@@ -43,6 +58,14 @@ impl Method {
 }
 
 /// A credential an operation is sent with (the contract's security schemes).
+///
+/// ```
+/// use baanx::operation::{Operation, Scheme};
+///
+/// let op = Operation::find("get_card_status").unwrap();
+/// assert!(op.requires(Scheme::Bearer) && op.requires(Scheme::ClientKey));
+/// assert!(!op.accepts(Scheme::SecretKey));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// The public client key, header `x-client-key`.
@@ -54,6 +77,15 @@ pub enum Scheme {
 }
 
 /// One operation of the contract.
+///
+/// ```
+/// use baanx::operation::{Method, Operation};
+///
+/// let op = Operation::find("get_card_status").unwrap();
+/// assert_eq!((op.method, op.path, op.tag), (Method::GET, "/v1/card/status", "card"));
+/// assert!(op.idempotent); // a GET: retried automatically
+/// assert!(!Operation::find("freeze_card").unwrap().idempotent);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operation {
     /// The `operationId`, also the generated method's name.
@@ -82,26 +114,64 @@ static OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations
 
 impl Operation {
     /// Every operation of the contract, sorted by id.
+    ///
+    /// ```
+    /// use baanx::operation::Operation;
+    ///
+    /// let all = Operation::all();
+    /// assert_eq!(all.len(), 77);
+    /// assert!(all.windows(2).all(|pair| pair[0].id < pair[1].id)); // sorted by id
+    /// ```
     pub fn all() -> &'static [Operation] {
         OPERATIONS
     }
 
     /// The operation with this id.
+    ///
+    /// ```
+    /// use baanx::operation::Operation;
+    ///
+    /// assert_eq!(Operation::find("freeze_card").unwrap().path, "/v1/card/freeze");
+    /// assert!(Operation::find("freezeCard").is_none()); // ids are snake_case
+    /// ```
     pub fn find(id: &str) -> Option<&'static Operation> {
         OPERATIONS.binary_search_by(|op| op.id.cmp(id)).ok().map(|i| &OPERATIONS[i])
     }
 
     /// Whether some alternative of the operation's security includes `scheme` (it is sent when configured).
+    ///
+    /// ```
+    /// use baanx::operation::{Operation, Scheme};
+    ///
+    /// let settings = Operation::find("get_registration_settings").unwrap();
+    /// assert!(settings.accepts(Scheme::ClientKey));
+    /// assert!(!settings.accepts(Scheme::Bearer)); // no user needed
+    /// ```
     pub fn accepts(&self, scheme: Scheme) -> bool {
         self.security.iter().any(|alt| alt.contains(&scheme))
     }
 
     /// Whether every alternative includes `scheme` (the call cannot succeed without it).
+    ///
+    /// ```
+    /// use baanx::operation::{Operation, Scheme};
+    ///
+    /// assert!(Operation::find("create_onboarding_consent").unwrap().requires(Scheme::SecretKey)); // backends only
+    /// let token = Operation::find("exchange_oauth_token").unwrap();
+    /// assert!(token.accepts(Scheme::SecretKey) && !token.requires(Scheme::SecretKey));
+    /// ```
     pub fn requires(&self, scheme: Scheme) -> bool {
         !self.security.is_empty() && self.security.iter().all(|alt| alt.contains(&scheme))
     }
 
     /// The operation's docs page URL.
+    ///
+    /// ```
+    /// use baanx::operation::Operation;
+    ///
+    /// let op = Operation::find("get_card_status").unwrap();
+    /// assert_eq!(op.doc_url(), "https://docs.baanx.com/api-reference/card/status");
+    /// ```
     pub fn doc_url(&self) -> String {
         format!("https://docs.baanx.com/{}", self.doc_page)
     }

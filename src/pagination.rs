@@ -56,6 +56,16 @@ use crate::client::Client;
 use crate::error::{Error, ErrorContext};
 
 /// How a list is read.
+///
+/// ```
+/// use baanx::pagination::{PageOptions, TransactionFilter};
+/// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+///
+/// let options = PageOptions::default().prefetch(0).max_pages(20); // one request at a time, 20 pages at most
+/// let transactions = client.card_transactions(TransactionFilter::new(), options)?; // nothing sent until polled
+/// assert_eq!(transactions.pages_read(), 0);
+/// # Ok::<(), baanx::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageOptions {
     prefetch: usize,
@@ -70,12 +80,27 @@ impl Default for PageOptions {
 
 impl PageOptions {
     /// Pages requested ahead of the one being consumed (default 1; 0 = one request at a time).
+    ///
+    /// ```
+    /// use baanx::pagination::PageOptions;
+    ///
+    /// assert_eq!(PageOptions::default().prefetch(1), PageOptions::default()); // one page ahead by default
+    /// let one_at_a_time = PageOptions::default().prefetch(0);
+    /// let eager = PageOptions::default().prefetch(4); // up to 5 pages in memory
+    /// ```
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages;
         self
     }
 
     /// The most pages read before the stream gives up with [`Error::PageLimit`] (default 10,000).
+    ///
+    /// ```
+    /// use baanx::pagination::PageOptions;
+    ///
+    /// assert_eq!(PageOptions::default().max_pages(10_000), PageOptions::default());
+    /// assert_eq!(PageOptions::default().max_pages(0), PageOptions::default().max_pages(1)); // at least one page
+    /// ```
     pub fn max_pages(mut self, pages: usize) -> Self {
         self.max_pages = pages.max(1);
         self
@@ -96,6 +121,19 @@ enum Shape {
 }
 
 /// The items of a paginated list, as a stream. See the [module docs](self).
+///
+/// ```no_run
+/// use baanx::pagination::{PageOptions, TransactionFilter};
+/// use futures_util::StreamExt as _;
+///
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+/// let mut transactions = client.card_transactions(TransactionFilter::new(), PageOptions::default())?;
+/// while let Some(tx) = transactions.next().await {
+///     let tx = tx?;
+///     println!("{:?} {:?} {:?}", tx.date_time, tx.merchant_name_location, tx.amount_in_transaction_currency);
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Pages<T> {
     operation: &'static str,
     fetch: Fetch<T>,
@@ -162,6 +200,16 @@ impl<T: Send + 'static> Pages<T> {
     }
 
     /// How many pages have been read so far.
+    ///
+    /// ```no_run
+    /// use futures_util::{StreamExt as _, TryStreamExt as _};
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let mut trail = client.consent_audit("user-123", Default::default());
+    /// let first: Vec<_> = trail.by_ref().take(150).try_collect().await?;
+    /// println!("{} records from {} page(s)", first.len(), trail.pages_read());
+    /// # Ok(()) }
+    /// ```
     pub fn pages_read(&self) -> usize {
         self.pages_read
     }
@@ -294,6 +342,17 @@ impl<T: Send + 'static> Stream for Pages<T> {
 }
 
 /// Filters of the card transactions list, checked before any request.
+///
+/// ```
+/// use baanx::api::types::CardMccCategory;
+/// use baanx::pagination::{PageOptions, TransactionFilter};
+/// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+///
+/// let filter = TransactionFilter::new().dates("2024-10-01", "2024-10-31").search("coffee");
+/// let filter = filter.categories([CardMccCategory::Food]);
+/// let october = client.card_transactions(filter, PageOptions::default())?; // checked here, sent when polled
+/// # Ok::<(), baanx::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct TransactionFilter {
     date_from: Option<String>,
@@ -304,11 +363,30 @@ pub struct TransactionFilter {
 
 impl TransactionFilter {
     /// No filter: every transaction, newest first.
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let everything = client.card_transactions(TransactionFilter::new(), PageOptions::default());
+    /// assert!(everything.is_ok());
+    /// ```
     pub fn new() -> Self {
         TransactionFilter::default()
     }
 
     /// Transactions from `from` to `to`, both `YYYY-MM-DD` (the API takes them only as a pair).
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let october = TransactionFilter::new().dates("2024-10-01", "2024-10-31");
+    /// assert!(client.card_transactions(october, PageOptions::default()).is_ok());
+    /// let reversed = TransactionFilter::new().dates("2024-10-31", "2024-10-01");
+    /// let err = client.card_transactions(reversed, PageOptions::default()).unwrap_err();
+    /// assert!(err.to_string().contains("dateFrom 2024-10-31 is after dateTo 2024-10-01"));
+    /// ```
     pub fn dates(mut self, from: impl Into<String>, to: impl Into<String>) -> Self {
         self.date_from = Some(from.into());
         self.date_to = Some(to.into());
@@ -316,24 +394,61 @@ impl TransactionFilter {
     }
 
     /// Only `from` (invalid alone: the API needs both dates; kept to report it before sending).
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let from = TransactionFilter::new().date_from("2024-10-01");
+    /// assert!(client.card_transactions(from.clone(), PageOptions::default()).is_err()); // dateTo missing
+    /// assert!(client.card_transactions(from.date_to("2024-10-31"), PageOptions::default()).is_ok());
+    /// ```
     pub fn date_from(mut self, from: impl Into<String>) -> Self {
         self.date_from = Some(from.into());
         self
     }
 
     /// Only `to` (invalid alone, see [`date_from`](Self::date_from)).
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let filter = TransactionFilter::new().date_from("2024-10-01").date_to("31/10/2024");
+    /// let err = client.card_transactions(filter, PageOptions::default()).unwrap_err();
+    /// assert!(err.to_string().contains(r#"dateTo "31/10/2024" is not a YYYY-MM-DD date"#));
+    /// ```
     pub fn date_to(mut self, to: impl Into<String>) -> Self {
         self.date_to = Some(to.into());
         self
     }
 
     /// Merchant name or location, case-insensitive substring.
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let coffee = TransactionFilter::new().search("coffee"); // matches "Blue Bottle Coffee, Oakland"
+    /// let stream = client.card_transactions(coffee, PageOptions::default())?;
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn search(mut self, text: impl Into<String>) -> Self {
         self.search = Some(text.into());
         self
     }
 
     /// Only these categories (sent comma-separated as `mccCategories`).
+    ///
+    /// ```
+    /// use baanx::api::types::CardMccCategory;
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let going_out = TransactionFilter::new().categories([CardMccCategory::Food, CardMccCategory::Entertainment]);
+    /// let stream = client.card_transactions(going_out, PageOptions::default())?; // mccCategories=FOOD,ENTERTAINMENT
+    /// # Ok::<(), baanx::Error>(())
+    /// ```
     pub fn categories(mut self, categories: impl IntoIterator<Item = CardMccCategory>) -> Self {
         self.categories = categories.into_iter().collect();
         self
@@ -370,6 +485,16 @@ fn is_iso_date(s: &str) -> bool {
 }
 
 /// Which wallet's history to read.
+///
+/// ```
+/// use baanx::api::types::{WalletCurrency, WalletType};
+/// use baanx::pagination::{PageOptions, WalletHistoryQuery};
+/// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+///
+/// let query = WalletHistoryQuery::new("wallet-1", WalletType::Internal).currency(WalletCurrency::Usdc);
+/// let history = client.wallet_history(query, PageOptions::default())?; // nothing sent until polled
+/// # Ok::<(), baanx::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct WalletHistoryQuery {
     wallet_id: String,
@@ -379,11 +504,32 @@ pub struct WalletHistoryQuery {
 
 impl WalletHistoryQuery {
     /// The history of wallet `wallet_id` (the `id` of the credit, reward or internal wallet).
+    ///
+    /// ```
+    /// use baanx::api::types::WalletType;
+    /// use baanx::pagination::{PageOptions, WalletHistoryQuery};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let credit = WalletHistoryQuery::new("wallet-1", WalletType::Credit); // no currency needed
+    /// assert!(client.wallet_history(credit, PageOptions::default()).is_ok());
+    /// let blank = WalletHistoryQuery::new(" ", WalletType::Reward);
+    /// assert!(client.wallet_history(blank, PageOptions::default()).is_err());
+    /// ```
     pub fn new(wallet_id: impl Into<String>, wallet_type: WalletType) -> Self {
         WalletHistoryQuery { wallet_id: wallet_id.into(), wallet_type, currency: None }
     }
 
     /// The currency (required for [`WalletType::Internal`]).
+    ///
+    /// ```
+    /// use baanx::api::types::{WalletCurrency, WalletType};
+    /// use baanx::pagination::{PageOptions, WalletHistoryQuery};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let internal = WalletHistoryQuery::new("wallet-1", WalletType::Internal);
+    /// assert!(client.wallet_history(internal.clone(), PageOptions::default()).is_err());
+    /// assert!(client.wallet_history(internal.currency(WalletCurrency::Eth), PageOptions::default()).is_ok());
+    /// ```
     pub fn currency(mut self, currency: WalletCurrency) -> Self {
         self.currency = Some(currency);
         self
@@ -396,6 +542,16 @@ fn invalid(operation: &str, message: String) -> Error {
 
 impl Client {
     /// Every card transaction matching `filter`, newest first (0-based pages, de-duplicated by `id`).
+    ///
+    /// ```
+    /// use baanx::pagination::{PageOptions, TransactionFilter};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let lone = TransactionFilter::new().date_from("2024-10-01"); // dateTo missing
+    /// let err = client.card_transactions(lone, PageOptions::default()).unwrap_err(); // no request made
+    /// assert!(matches!(err, baanx::Error::InvalidRequest { .. }));
+    /// assert_eq!(err.operation(), Some("list_card_transactions"));
+    /// ```
     pub fn card_transactions(
         &self,
         filter: TransactionFilter,
@@ -427,6 +583,17 @@ impl Client {
 
     /// A wallet's history, newest first (pages of 10). `walletCurrency` is checked for internal wallets before any
     /// request.
+    ///
+    /// ```
+    /// use baanx::api::types::WalletType;
+    /// use baanx::pagination::{PageOptions, WalletHistoryQuery};
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    ///
+    /// let no_currency = WalletHistoryQuery::new("wallet-1", WalletType::Internal);
+    /// let err = client.wallet_history(no_currency, PageOptions::default()).unwrap_err(); // no request made
+    /// assert!(err.to_string().contains("walletCurrency is required for INTERNAL wallets"));
+    /// assert_eq!(err.operation(), Some("list_wallet_history"));
+    /// ```
     pub fn wallet_history(
         &self,
         query: WalletHistoryQuery,
@@ -461,6 +628,16 @@ impl Client {
     }
 
     /// A user's consent audit trail (pages of 100 via `limit`/`offset`).
+    ///
+    /// ```no_run
+    /// use baanx::pagination::PageOptions;
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let records: Vec<_> = client.consent_audit("user-123", PageOptions::default()).try_collect().await?;
+    /// println!("{} consent changes", records.len());
+    /// # Ok(()) }
+    /// ```
     pub fn consent_audit(&self, user_id: impl Into<String>, options: PageOptions) -> Pages<ConsentAuditRecord> {
         const LIMIT: i64 = 100;
         let (client, user_id) = (self.clone(), Arc::new(user_id.into()));
@@ -483,6 +660,18 @@ impl Client {
     }
 
     /// Webhook events, newest first: the API serves at most 100 in one answer and has no way to ask for more.
+    ///
+    /// ```no_run
+    /// use baanx::api::types::WebhookEventStatus;
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let failed: Vec<_> = client.webhook_events(Some(WebhookEventStatus::Failed)).try_collect().await?;
+    /// for event_id in failed.iter().filter_map(|event| event.event_id.as_deref()) {
+    ///     client.webhooks().retry(event_id, "wh_123").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn webhook_events(&self, status: Option<WebhookEventStatus>) -> Pages<WebhookEvent> {
         let client = self.clone();
         let fetch: Fetch<WebhookEvent> = Arc::new(move |_| {
@@ -500,6 +689,17 @@ impl Client {
     }
 
     /// A webhook endpoint's delivery logs (at most 100, in one answer).
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let logs: Vec<_> = client.webhook_delivery_logs("wh_123").try_collect().await?;
+    /// for log in logs.iter().filter(|log| log.response_status.is_none_or(|status| status >= 300)) {
+    ///     println!("{:?} attempt {:?}: {:?}", log.event_id, log.attempt_number, log.error_message);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn webhook_delivery_logs(&self, webhook_id: impl Into<String>) -> Pages<WebhookDeliveryLog> {
         let (client, id) = (self.clone(), Arc::new(webhook_id.into()));
         let fetch: Fetch<WebhookDeliveryLog> = Arc::new(move |_| {
@@ -514,6 +714,18 @@ impl Client {
     }
 
     /// One event's delivery attempts (in one answer).
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let attempts: Vec<_> = client.event_delivery_logs("evt_123").try_collect().await?;
+    /// for attempt in &attempts {
+    ///     let (number, status) = (attempt.attempt_number, attempt.response_status);
+    ///     println!("attempt {number:?}: HTTP {status:?} in {:?} ms", attempt.duration_ms);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn event_delivery_logs(&self, event_id: impl Into<String>) -> Pages<WebhookDeliveryLog> {
         let (client, id) = (self.clone(), Arc::new(event_id.into()));
         let fetch: Fetch<WebhookDeliveryLog> = Arc::new(move |_| {

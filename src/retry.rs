@@ -29,6 +29,15 @@ use std::time::Duration;
 use rand::RngExt as _;
 
 /// When and how calls are retried.
+///
+/// ```
+/// use std::time::Duration;
+/// use baanx::retry::RetryPolicy;
+///
+/// let patient = RetryPolicy::standard().max_attempts(6).deadline(Duration::from_secs(120));
+/// assert!(patient.is_enabled());
+/// assert_eq!(RetryPolicy::default(), RetryPolicy::standard());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -46,6 +55,14 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// 3 attempts, 250 ms base delay, 20 s longest wait, 60 s overall deadline, a budget of 500.
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// assert!(RetryPolicy::standard().is_enabled());
+    /// let client = baanx::Client::builder().client_key("pk_test").retry(RetryPolicy::standard()).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn standard() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -57,41 +74,102 @@ impl RetryPolicy {
     }
 
     /// No retries at all.
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// assert!(!RetryPolicy::disabled().is_enabled());
+    /// assert_eq!(RetryPolicy::disabled(), RetryPolicy::standard().max_attempts(1));
+    /// ```
     pub fn disabled() -> Self {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::standard() }
     }
 
     /// Attempts in all, the first included (1 = no retry).
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// assert!(RetryPolicy::standard().max_attempts(5).is_enabled()); // the first attempt and 4 retries
+    /// assert!(!RetryPolicy::standard().max_attempts(1).is_enabled());
+    /// assert_eq!(RetryPolicy::standard().max_attempts(0), RetryPolicy::disabled()); // at least one attempt
+    /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The backoff base: the n-th retry waits a random time up to `base × 2^n` (capped by `max_delay`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// // 1st retry after up to 100 ms, 2nd after up to 200 ms, 3rd after up to 400 ms, ...
+    /// let quick = RetryPolicy::standard().max_attempts(4).base_delay(Duration::from_millis(50));
+    /// let client = baanx::Client::builder().client_key("pk_test").retry(quick).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The longest single wait; a `Retry-After` beyond it is not waited for (the error carries it instead).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// // A 429 asking for 30 s fails at once with `Error::RateLimited { retry_after: Some(30 s), .. }`.
+    /// let impatient = RetryPolicy::standard().max_delay(Duration::from_secs(5));
+    /// let client = baanx::Client::builder().client_key("pk_test").retry(impatient).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
 
     /// No retry starts once this much time has passed since the first attempt.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// // An interactive screen: no retry starts more than 10 s after the user tapped.
+    /// let interactive = RetryPolicy::standard().deadline(Duration::from_secs(10));
+    /// let client = baanx::Client::builder().client_key("pk_test").retry(interactive).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
     }
 
     /// The retry budget's capacity (0 disables the budget: retries are limited by `max_attempts` only).
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// let small = RetryPolicy::standard().budget(50); // 10 retries (5 after timeouts) until successes refill it
+    /// let unbounded = RetryPolicy::standard().budget(0); // only `max_attempts` limits retries
+    /// assert!(unbounded.is_enabled());
+    /// ```
     pub fn budget(mut self, tokens: u32) -> Self {
         self.budget = tokens;
         self
     }
 
     /// Whether any retry can happen.
+    ///
+    /// ```
+    /// use baanx::retry::RetryPolicy;
+    ///
+    /// assert!(RetryPolicy::standard().is_enabled());
+    /// assert!(!RetryPolicy::disabled().is_enabled());
+    /// assert!(!RetryPolicy::standard().max_attempts(1).is_enabled());
+    /// ```
     pub fn is_enabled(&self) -> bool {
         self.max_attempts > 1
     }

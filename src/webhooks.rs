@@ -56,13 +56,53 @@ use crate::error::{Error, ErrorContext};
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Header carrying the delivery's Unix timestamp (seconds).
+///
+/// ```
+/// use baanx::webhooks::{sign, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+///
+/// let (key, body, ts) = ("whk_test", br#"{"event_id":"e1"}"#, 1_700_000_000_u64);
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert(TIMESTAMP_HEADER, ts.to_string().parse().unwrap());
+/// headers.insert(SIGNATURE_HEADER, sign(key, ts, body).parse().unwrap());
+/// let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(ts);
+/// assert!(Verifier::new(key).verify_at(&headers, body, now).is_ok());
+/// ```
 pub const TIMESTAMP_HEADER: &str = "x-timestamp";
 /// Header carrying the delivery's signature.
+///
+/// ```
+/// use baanx::webhooks::{sign, SIGNATURE_HEADER};
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert(SIGNATURE_HEADER, sign("whk_test", 1_700_000_000, b"{}").parse().unwrap());
+/// // Header names are case-insensitive: Baanx sends `X-Signature`.
+/// assert_eq!(headers["X-Signature"].len(), 64);
+/// ```
 pub const SIGNATURE_HEADER: &str = "x-signature";
 /// Default tolerance between a delivery's timestamp and now, either way.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use baanx::webhooks::{sign, Verifier, WebhookError, DEFAULT_TOLERANCE};
+///
+/// let (key, ts) = ("whk_test", 1_700_000_000);
+/// let late = UNIX_EPOCH + Duration::from_secs(ts) + DEFAULT_TOLERANCE + Duration::from_secs(1);
+/// let result = Verifier::new(key).verify_parts_at(Some("1700000000"), Some(&sign(key, ts, b"{}")), b"{}", late);
+/// assert_eq!(result, Err(WebhookError::Stale { age_seconds: 301, tolerance_seconds: 300 }));
+/// ```
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Why a delivery was refused.
+///
+/// ```
+/// use baanx::webhooks::{Verifier, WebhookError};
+///
+/// let verifier = Verifier::new("whk_test");
+/// let missing = verifier.verify_parts(None, Some("ab"), b"{}").unwrap_err();
+/// assert_eq!(missing, WebhookError::MissingHeader("X-Timestamp"));
+/// let forged = verifier.verify_parts(Some("1700000000"), Some(&"0".repeat(64)), b"{}").unwrap_err();
+/// assert_eq!(forged, WebhookError::Mismatch); // the signature is checked before the timestamp's age
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
@@ -104,6 +144,15 @@ pub enum WebhookError {
 impl WebhookError {
     /// The status a receiver should answer with: 401 for a delivery that cannot be authenticated, 400 for one that
     /// is authentic but not an event. Both are permanent (Baanx does not retry a 4xx).
+    ///
+    /// ```
+    /// use baanx::webhooks::{Event, WebhookError};
+    ///
+    /// assert_eq!(WebhookError::Mismatch.status(), 401);
+    /// let not_an_event = Event::parse(b"<html></html>").unwrap_err();
+    /// assert!(matches!(not_an_event, WebhookError::Parse(_)));
+    /// assert_eq!(not_an_event.status(), 400);
+    /// ```
     pub fn status(&self) -> u16 {
         match self {
             WebhookError::Parse(_) => 400,
@@ -114,6 +163,16 @@ impl WebhookError {
 
 /// The signature of a delivery: lowercase hex HMAC-SHA256 of `"{timestamp}.{body}"` keyed with the whole `key`.
 /// For tests, and for a server that sends deliveries (the sandbox does).
+///
+/// ```
+/// use baanx::webhooks::sign;
+///
+/// let body = br#"{"event_id":"e1"}"#;
+/// let signature = sign("whk_test", 1_700_000_000, body);
+/// assert_eq!(signature.len(), 64);
+/// assert!(signature.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+/// assert_ne!(signature, sign("whk_test", 1_700_000_001, body)); // the timestamp is signed too
+/// ```
 pub fn sign(key: &str, timestamp: u64, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(timestamp.to_string().as_bytes());
@@ -123,6 +182,17 @@ pub fn sign(key: &str, timestamp: u64, body: &[u8]) -> String {
 }
 
 /// Checks deliveries against one or more signing keys.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use baanx::webhooks::{sign, Verifier};
+///
+/// let (ts, body) = (1_700_000_000_u64, br#"{"event_id":"e1"}"#);
+/// let verifier = Verifier::new("whk_current").tolerance(Duration::from_secs(60));
+/// let signature = sign("whk_current", ts, body);
+/// let now = UNIX_EPOCH + Duration::from_secs(ts + 5);
+/// assert!(verifier.verify_parts_at(Some(&ts.to_string()), Some(&signature), body, now).is_ok());
+/// ```
 #[derive(Clone)]
 pub struct Verifier {
     keys: Vec<SecretString>,
@@ -137,34 +207,99 @@ impl fmt::Debug for Verifier {
 
 impl Verifier {
     /// A verifier for one endpoint key (`whk_…`, used whole).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use baanx::webhooks::{sign, Verifier, WebhookError};
+    ///
+    /// let verifier = Verifier::new("whk_a1b2c3d4");
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let other_key = sign("whk_other", 1_700_000_000, b"{}");
+    /// let result = verifier.verify_parts_at(Some("1700000000"), Some(&other_key), b"{}", now);
+    /// assert_eq!(result, Err(WebhookError::Mismatch));
+    /// ```
     pub fn new(key: impl Into<SecretString>) -> Self {
         Verifier { keys: vec![key.into()], tolerance: DEFAULT_TOLERANCE }
     }
 
     /// Accepts deliveries signed with any of `keys`: keep the old key next to the new one while a rotation settles
     /// (Baanx signs with the new key at once, but deliveries already in flight carry the old one).
+    ///
+    /// ```
+    /// use baanx::webhooks::{sign, Verifier};
+    ///
+    /// let verifier = Verifier::with_keys(["whk_new", "whk_old"]); // while a rotation settles
+    /// let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    /// for key in ["whk_new", "whk_old"] {
+    ///     let signature = sign(key, 1_700_000_000, b"{}");
+    ///     assert!(verifier.verify_parts_at(Some("1700000000"), Some(&signature), b"{}", now).is_ok());
+    /// }
+    /// ```
     pub fn with_keys(keys: impl IntoIterator<Item = impl Into<SecretString>>) -> Self {
         Verifier { keys: keys.into_iter().map(Into::into).collect(), tolerance: DEFAULT_TOLERANCE }
     }
 
     /// Adds a key.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use baanx::webhooks::{sign, Verifier};
+    ///
+    /// let verifier = Verifier::new("whk_new").add_key("whk_old");
+    /// let in_flight = sign("whk_old", 1_700_000_000, b"{}"); // signed before the rotation
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// assert!(verifier.verify_parts_at(Some("1700000000"), Some(&in_flight), b"{}", now).is_ok());
+    /// ```
     pub fn add_key(mut self, key: impl Into<SecretString>) -> Self {
         self.keys.push(key.into());
         self
     }
 
     /// The largest allowed distance between the delivery's timestamp and now, either way (default 300 s).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use baanx::webhooks::{sign, Verifier, WebhookError};
+    ///
+    /// let verifier = Verifier::new("whk_test").tolerance(Duration::from_secs(30));
+    /// let signature = sign("whk_test", 1_700_000_000, b"{}");
+    /// let behind = UNIX_EPOCH + Duration::from_secs(1_700_000_000 - 45); // this clock runs 45 s late
+    /// let result = verifier.verify_parts_at(Some("1700000000"), Some(&signature), b"{}", behind);
+    /// assert_eq!(result, Err(WebhookError::Future { ahead_seconds: 45, tolerance_seconds: 30 }));
+    /// ```
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = tolerance;
         self
     }
 
     /// Verifies a delivery from its headers and raw body, at the current time.
+    ///
+    /// ```
+    /// use baanx::webhooks::{sign, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    ///
+    /// let body = br#"{"event_id":"e1","event_type":"card.activated"}"#;
+    /// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert(TIMESTAMP_HEADER, now.to_string().parse().unwrap());
+    /// headers.insert(SIGNATURE_HEADER, sign("whk_test", now, body).parse().unwrap());
+    /// assert!(Verifier::new("whk_test").verify(&headers, body).is_ok());
+    /// ```
     pub fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<(), WebhookError> {
         self.verify_at(headers, body, SystemTime::now())
     }
 
     /// [`verify`](Self::verify) at a given time (for tests).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use baanx::webhooks::{Verifier, WebhookError, TIMESTAMP_HEADER};
+    ///
+    /// let mut headers = http::HeaderMap::new(); // no X-Signature
+    /// headers.insert(TIMESTAMP_HEADER, "1700000000".parse().unwrap());
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let err = Verifier::new("whk_test").verify_at(&headers, b"{}", now).unwrap_err();
+    /// assert_eq!((err.status(), err), (401, WebhookError::MissingHeader("X-Signature")));
+    /// ```
     pub fn verify_at(&self, headers: &http::HeaderMap, body: &[u8], now: SystemTime) -> Result<(), WebhookError> {
         let text = |name: &'static str| -> Result<Option<&str>, WebhookError> {
             headers
@@ -178,6 +313,16 @@ impl Verifier {
     }
 
     /// Verifies a delivery from the two header values and the raw body, at the current time.
+    ///
+    /// ```
+    /// use baanx::webhooks::{sign, Verifier};
+    ///
+    /// let body = br#"{"event_id":"e1","event_type":"card.activated"}"#;
+    /// let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// let (signature, verifier) = (sign("whk_test", ts, body), Verifier::new("whk_test"));
+    /// assert!(verifier.verify_parts(Some(&ts.to_string()), Some(&signature), body).is_ok());
+    /// assert!(verifier.verify_parts(Some(&ts.to_string()), Some(&signature), b"{}").is_err()); // other bytes
+    /// ```
     pub fn verify_parts(
         &self,
         timestamp: Option<&str>,
@@ -188,6 +333,16 @@ impl Verifier {
     }
 
     /// [`verify_parts`](Self::verify_parts) at a given time (for tests).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use baanx::webhooks::{sign, Verifier, WebhookError};
+    ///
+    /// let (verifier, signature) = (Verifier::new("whk_test"), sign("whk_test", 1_700_000_000, b"{}"));
+    /// let an_hour_later = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + 3600);
+    /// let result = verifier.verify_parts_at(Some("1700000000"), Some(&signature), b"{}", an_hour_later);
+    /// assert_eq!(result, Err(WebhookError::Stale { age_seconds: 3600, tolerance_seconds: 300 })); // a replay
+    /// ```
     pub fn verify_parts_at(
         &self,
         timestamp: Option<&str>,
@@ -238,6 +393,17 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], WebhookError> {
 }
 
 /// A delivered webhook event: the envelope, and the payload typed by event type.
+///
+/// ```
+/// use baanx::webhooks::Event;
+///
+/// let body = br#"{"event_id":"e1","event_type":"kyc.status.changed","user_id":"u1",
+///     "event_object_changes":{"status":["pending","completed"]},"event_object":{"status":"completed"}}"#;
+/// let event = Event::parse(body)?;
+/// assert_eq!((event.id.as_str(), event.user_id.as_deref()), ("e1", Some("u1")));
+/// assert_eq!(event.changes["status"], ("pending".into(), "completed".into()));
+/// # Ok::<(), baanx::webhooks::WebhookError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// `event_id`: the idempotency key, the same on every re-delivery.
@@ -265,6 +431,18 @@ pub struct Event {
 }
 
 /// The event-specific data (`event_object`), typed where the docs describe it.
+///
+/// ```
+/// use baanx::api::types::KycStatus;
+/// use baanx::webhooks::{Event, EventPayload};
+///
+/// let kyc = br#"{"event_id":"e1","event_type":"kyc.status.changed","event_object":{"status":"failed"}}"#;
+/// let EventPayload::KycStatusChanged(object) = Event::parse(kyc)?.payload else { panic!("not a KYC event") };
+/// assert_eq!(object.status, Some(KycStatus::Failed));
+/// let newer = br#"{"event_id":"e2","event_type":"card.frozen","event_object":{"cardId":"c1"}}"#;
+/// assert!(matches!(Event::parse(newer)?.payload, EventPayload::Other(_))); // a type this SDK does not know yet
+/// # Ok::<(), baanx::webhooks::WebhookError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventPayload {
@@ -281,6 +459,16 @@ pub enum EventPayload {
 impl Event {
     /// Parses a delivery body (verify it first). Unknown event types and fields never fail the parse; only a body
     /// that is not a JSON object with an `event_id` and an `event_type` does.
+    ///
+    /// ```
+    /// use baanx::webhooks::{Event, WebhookError};
+    ///
+    /// let event = Event::parse(br#"{"event_id":"e1","event_type":"card.activated","new_field":true}"#)?;
+    /// assert_eq!(event.event_type.as_str(), "card.activated");
+    /// let no_id = Event::parse(br#"{"event_type":"card.activated"}"#);
+    /// assert!(matches!(no_id, Err(WebhookError::Parse(_))));
+    /// # Ok::<(), WebhookError>(())
+    /// ```
     pub fn parse(body: &[u8]) -> Result<Event, WebhookError> {
         let envelope: WebhookEventPayload =
             serde_json::from_slice(body).map_err(|e| WebhookError::Parse(e.to_string()))?;
@@ -322,6 +510,17 @@ impl Event {
 }
 
 /// A new endpoint, with its signing key (the only time the full key is returned, with [`Webhooks::rotate_key`]).
+///
+/// ```no_run
+/// use baanx::webhooks::{Verifier, WebhookConfig};
+///
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+/// let config = WebhookConfig::new("Cards", "https://api.example.com/baanx/webhooks", ["card.*"]);
+/// let created = client.webhooks().create(config.active(true)).await?;
+/// println!("{created:?}"); // the signing key is redacted
+/// let verifier = Verifier::new(created.signing_key); // store the key now: it cannot be read again
+/// # Ok(()) }
+/// ```
 pub struct CreatedWebhook {
     /// The endpoint (its `api_key` field is cleared: the key is in `signing_key`).
     pub webhook: Webhook,
@@ -336,6 +535,15 @@ impl fmt::Debug for CreatedWebhook {
 }
 
 /// An endpoint's whole configuration: [`Webhooks::update`] replaces the stored one with it.
+///
+/// ```
+/// use baanx::webhooks::WebhookConfig;
+///
+/// let url = "https://api.example.com/baanx/webhooks";
+/// let config = WebhookConfig::new("KYC and cards", url, ["kyc.status.changed", "card.*"]).active(true);
+/// assert!(config.active);
+/// assert_eq!(config.event_types, ["kyc.status.changed", "card.*"]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebhookConfig {
     /// A label (at most 255 characters).
@@ -352,6 +560,14 @@ pub struct WebhookConfig {
 
 impl WebhookConfig {
     /// An inactive endpoint for `event_types` at `url`.
+    ///
+    /// ```
+    /// use baanx::webhooks::WebhookConfig;
+    ///
+    /// let config = WebhookConfig::new("Cards", "https://api.example.com/baanx/webhooks", ["card.*"]);
+    /// assert!(!config.active); // until `.active(true)`
+    /// assert!(config.metadata.is_empty());
+    /// ```
     pub fn new(
         name: impl Into<String>,
         url: impl Into<String>,
@@ -367,12 +583,28 @@ impl WebhookConfig {
     }
 
     /// Sets whether deliveries are sent (new endpoints are inactive unless set here).
+    ///
+    /// ```
+    /// use baanx::webhooks::WebhookConfig;
+    ///
+    /// let config = WebhookConfig::new("Cards", "https://api.example.com/baanx/webhooks", ["card.*"]);
+    /// let live = config.clone().active(true);
+    /// assert!(live.active && !config.active);
+    /// ```
     pub fn active(mut self, active: bool) -> Self {
         self.active = active;
         self
     }
 
     /// Sets the metadata.
+    ///
+    /// ```
+    /// use baanx::webhooks::WebhookConfig;
+    ///
+    /// let metadata = serde_json::json!({"team": "payments", "env": "staging"}).as_object().cloned().unwrap();
+    /// let config = WebhookConfig::new("Cards", "https://api.example.com/hooks", ["card.*"]).metadata(metadata);
+    /// assert_eq!(config.metadata["team"], "payments");
+    /// ```
     pub fn metadata(mut self, metadata: Map<String, Value>) -> Self {
         self.metadata = metadata;
         self
@@ -409,6 +641,15 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 }
 
 /// Webhook endpoint management: `client.webhooks()`.
+///
+/// ```no_run
+/// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+/// let webhooks = client.webhooks();
+/// for hook in webhooks.list().await? {
+///     println!("{:?}: {:?} (active: {:?})", hook.name, hook.url, hook.is_active);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Webhooks<'a> {
     client: &'a Client,
@@ -416,6 +657,17 @@ pub struct Webhooks<'a> {
 
 impl Client {
     /// Webhook endpoint management.
+    ///
+    /// ```
+    /// use baanx::webhooks::WebhookConfig;
+    /// # let client = baanx::Client::builder().client_key("pk_test").build().unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let config = WebhookConfig::new("Cards", "ftp://files.example.com/hooks", ["card.*"]);
+    /// let err = client.webhooks().create(config).await.unwrap_err(); // refused before any request
+    /// assert!(matches!(err, baanx::Error::InvalidRequest { .. }));
+    /// assert_eq!(err.operation(), Some("create_webhook"));
+    /// # });
+    /// ```
     pub fn webhooks(&self) -> Webhooks<'_> {
         Webhooks { client: self }
     }
@@ -423,6 +675,16 @@ impl Client {
 
 impl Webhooks<'_> {
     /// The most endpoints a tenant may have (the server refuses a sixth).
+    ///
+    /// ```no_run
+    /// use baanx::webhooks::Webhooks;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// if client.webhooks().list().await?.len() >= Webhooks::MAX_ENDPOINTS {
+    ///     println!("delete an endpoint before creating another");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub const MAX_ENDPOINTS: usize = 5;
 
     /// Creates an endpoint (inactive unless `config.active`), and returns it with its signing key.
@@ -453,16 +715,43 @@ impl Webhooks<'_> {
     }
 
     /// Every endpoint of the tenant.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let hooks = client.webhooks().list().await?;
+    /// let active = hooks.iter().filter(|hook| hook.is_active == Some(true)).count();
+    /// println!("{active} of {} endpoints receive deliveries", hooks.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn list(&self) -> Result<Vec<Webhook>, Error> {
         self.client.api().list_webhooks().call().await
     }
 
     /// One endpoint (its key masked).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let hook = client.webhooks().get("wh_123").await?;
+    /// println!("{:?} → {:?}, events {:?}", hook.name, hook.url, hook.event_types);
+    /// println!("key {:?}", hook.api_key); // masked: `whk_****...****5678`
+    /// # Ok(()) }
+    /// ```
     pub async fn get(&self, id: &str) -> Result<Webhook, Error> {
         self.client.api().get_webhook().id(id).call().await
     }
 
     /// Replaces an endpoint's configuration with `config` (every field is sent: nothing is kept from before).
+    ///
+    /// ```no_run
+    /// use baanx::webhooks::WebhookConfig;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// // Every field is replaced: send the whole configuration, here with deliveries paused.
+    /// let config = WebhookConfig::new("KYC updates", "https://api.example.com/hooks", ["kyc.status.changed"]);
+    /// let hook = client.webhooks().update("wh_123", config.active(false)).await?;
+    /// println!("{:?} paused", hook.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn update(&self, id: &str, config: WebhookConfig) -> Result<Webhook, Error> {
         const OPERATION: &str = "update_webhook";
         config.check(OPERATION)?;
@@ -480,11 +769,30 @@ impl Webhooks<'_> {
     }
 
     /// Deletes an endpoint. Deleting one that is already gone is [`Error::NotFound`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// match client.webhooks().delete("wh_123").await {
+    ///     Ok(()) | Err(baanx::Error::NotFound { .. }) => println!("the endpoint is gone"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
         self.client.api().delete_webhook().id(id).call().await
     }
 
     /// Issues a new signing key; the old one stops working at once. Returns the new key.
+    ///
+    /// ```no_run
+    /// use baanx::webhooks::Verifier;
+    ///
+    /// # async fn demo(client: baanx::Client, old_key: secrecy::SecretString) -> Result<(), baanx::Error> {
+    /// let new_key = client.webhooks().rotate_key("wh_123").await?;
+    /// // Keep the old key a little longer for deliveries already in flight.
+    /// let verifier = Verifier::new(new_key).add_key(old_key);
+    /// # Ok(()) }
+    /// ```
     pub async fn rotate_key(&self, id: &str) -> Result<SecretString, Error> {
         const OPERATION: &str = "rotate_webhook_key";
         let answer = self.client.api().rotate_webhook_key().id(id).call().await?;
@@ -493,11 +801,29 @@ impl Webhooks<'_> {
     }
 
     /// The processing status of one event.
+    ///
+    /// ```no_run
+    /// use baanx::api::types::WebhookEventStatus;
+    ///
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let details = client.webhooks().event_status("evt_123").await?;
+    /// if details.status == Some(WebhookEventStatus::Failed) {
+    ///     client.webhooks().retry("evt_123", "wh_123").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn event_status(&self, event_id: &str) -> Result<WebhookEventStatusDetails, Error> {
         self.client.api().get_event_status().event_id(event_id).call().await
     }
 
     /// Asks Baanx to deliver an event again to one endpoint.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: baanx::Client) -> Result<(), baanx::Error> {
+    /// let result = client.webhooks().retry("evt_123", "wh_123").await?;
+    /// println!("{}", result.message.unwrap_or_default()); // e.g. "Event queued for retry to 1 webhook(s)"
+    /// # Ok(()) }
+    /// ```
     pub async fn retry(&self, event_id: &str, webhook_id: &str) -> Result<WebhookRetryResult, Error> {
         const OPERATION: &str = "retry_event_delivery";
         let body = RetryEventDeliveryRequest { webhook_id: Some(webhook_id.to_string()) };

@@ -2,7 +2,7 @@
 //!
 //! - [`Client::login`](crate::Client::login) → [`LoginOutcome`]; [`Client::send_otp`](crate::Client::send_otp).
 //! - [`Client::oauth`](crate::Client::oauth) → [`OAuth`]: API mode, hosted modes, exchange, revoke (see
-//!   [`oauth`](self::oauth) for the app/backend split).
+//!   [`oauth`] for the app/backend split).
 //! - [`Session`]: the tokens a client acts with, renewed ahead of expiry and after a 401 with a single refresh
 //!   request however many calls need it; [`TokenStore`] ([`MemoryTokenStore`], [`FileTokenStore`]) keeps them
 //!   across runs.

@@ -14,7 +14,7 @@
 //!
 //! The secret key must never ship in an app. The steps that may carry it (initiate, code exchange) can run on a
 //! backend while the app runs the rest: every value that crosses over ([`HostedAuthorization`],
-//! [`AuthorizationCode`], [`TokenSet`](super::TokenSet)) is `Serialize + Deserialize`. A typical split:
+//! [`AuthorizationCode`], [`TokenSet`]) is `Serialize + Deserialize`. A typical split:
 //!
 //! 1. the app runs the flow up to an [`AuthorizationCode`] and posts it (code, verifier, redirect URI) to the
 //!    backend over TLS;
