@@ -186,12 +186,17 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::bad_request("Could not read the request body"))?;
+        let (headers, bytes) = read_body(req, state).await?;
         parse_json_body(&headers, &bytes).map(JsonBody)
     }
+}
+
+/// The request's headers and whole body.
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> ApiResult<(HeaderMap, Bytes)> {
+    let headers = req.headers().clone();
+    let bytes =
+        Bytes::from_request(req, state).await.map_err(|_| ApiError::bad_request("Could not read the request body"))?;
+    Ok((headers, bytes))
 }
 
 fn is_json_content_type(headers: &HeaderMap) -> bool {
@@ -229,10 +234,7 @@ impl<S: Send + Sync> FromRequest<S> for FormOrJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::bad_request("Could not read the request body"))?;
+        let (headers, bytes) = read_body(req, state).await?;
         if is_json_content_type(&headers) {
             let obj = parse_json_body(&headers, &bytes)?;
             let fields = obj
