@@ -12,7 +12,7 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
-use baanx::api::types::{OrderCardRequest, WithdrawCreditWalletRequest};
+use baanx::api::types::{CardOrderType, OrderCardRequest, WithdrawCreditWalletRequest};
 use baanx::auth::LoginOutcome;
 use baanx::pagination::{PageOptions, TransactionFilter};
 use baanx::webhooks::{EventPayload, Verifier, WebhookConfig};
@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
         Err(Error::NotFound { .. }) => {}
         other => bail!("a new user has no card yet, got {other:?}"),
     }
-    client.api().order_card().body(OrderCardRequest { type_: "VIRTUAL".into() }).call().await?;
+    client.api().order_card().body(OrderCardRequest::builder().type_(CardOrderType::Virtual)).call().await?;
     let card = client.api().get_card_status().call().await?;
     client.api().freeze_card().call().await?;
     let frozen = client.api().get_card_status().call().await?.status;
@@ -135,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
     // 8. A fee estimate and a withdrawal (sent once: money-moving calls are never retried automatically).
     let fee = client.api().estimate_credit_withdrawal().call().await?;
     let amount: Decimal = "10.00".parse()?;
-    let withdrawal = client.api().withdraw_credit_wallet().body(WithdrawCreditWalletRequest { amount }).call().await?;
+    let withdrawal = client.api().withdraw_credit_wallet().body(WithdrawCreditWalletRequest::builder().amount(amount)).call().await?;
     let after = client.api().get_credit_wallet().call().await?.balance.unwrap_or_default();
     println!(
         "8. Withdrawal of {amount} USDC (estimated gas {} USDC): tx {}; credit balance {} → {after}",

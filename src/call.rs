@@ -3,6 +3,10 @@
 //! Every builder of [`api::Client`](crate::api::Client) implements it (the impls are generated with the client).
 //! Compared with progenitor's `send()`, `call()`:
 //! - returns the body itself, and [`Error`] with the operation id in its context;
+//! - treats **every 2xx as a success**: a status the contract does not declare (200 for a documented 201, 202, 204)
+//!   is decoded like the declared one, and an empty body reads as an empty object (or list);
+//! - reports a body that fits no lossless reading as [`Error::Decode`] naming the JSON path of the offending value
+//!   (`[3].mcc`);
 //! - turns an HTTP 200 carrying `success: false` into [`Error::Refused`].
 //!
 //! ```no_run
@@ -17,9 +21,10 @@
 use std::future::Future;
 
 use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
 
 use crate::api::types::ApiError;
-use crate::error::Error;
+use crate::error::{Error, ErrorContext};
 
 /// A generated request, ready to send.
 ///
@@ -67,15 +72,48 @@ pub trait Call: Sized + Send {
         self,
     ) -> impl Future<Output = Result<ResponseValue<Self::Output>, progenitor_client::Error<ApiError>>> + Send;
 
+    /// Reads a 2xx answer whose status the contract does not declare (progenitor's `UnexpectedResponse`), as the
+    /// declared success would be read.
+    ///
+    /// ```no_run
+    /// use baanx::Call;
+    /// use baanx::api::builder::GetCardStatus;
+    ///
+    /// # async fn demo(response: reqwest::Response) -> Result<(), baanx::Error> {
+    /// // e.g. a 202 where the contract declares 200
+    /// let card = <GetCardStatus<'_> as Call>::undeclared_success(response).await?.into_inner();
+    /// # Ok(()) }
+    /// ```
+    fn undeclared_success(
+        response: reqwest::Response,
+    ) -> impl Future<Output = Result<ResponseValue<Self::Output>, Error>> + Send;
+
+    /// A declared success whose body progenitor could not decode, read again: an empty body reads as an empty
+    /// value, anything else that does not fit is [`Error::Decode`] naming the JSON path of the offending value.
+    ///
+    /// ```
+    /// use baanx::Call;
+    /// use baanx::api::builder::ListCardTransactions;
+    ///
+    /// let body = br#"[{"id": "1", "mcc": "5814"}, {"id": "2", "mcc": 5999}, {"id": "3", "mcc": "coffee"}]"#;
+    /// let error = serde_json::from_slice::<serde::de::IgnoredAny>(b"x").unwrap_err();
+    /// let err = <ListCardTransactions<'_> as Call>::invalid_payload(body, error).unwrap_err();
+    /// assert!(err.to_string().contains("[2].mcc"), "{err}");
+    /// ```
+    fn invalid_payload(body: &[u8], error: serde_json::Error) -> Result<Self::Output, Error> {
+        Err(Error::decode_at(ErrorContext::operation(Self::OPERATION), None, error, body))
+    }
+
     /// `Some(message)` when the body says `success: false` (only bodies with a `success` field).
     ///
     /// ```
     /// use baanx::Call;
     /// use baanx::api::{builder::AddWhitelistAddresses, types::SuccessResponse};
     ///
-    /// let refused = SuccessResponse { success: Some(false), message: Some("Address already listed".into()) };
+    /// let refused = SuccessResponse::builder().success(false).message("Address already listed".to_string());
+    /// let refused = SuccessResponse::try_from(refused).unwrap();
     /// assert_eq!(<AddWhitelistAddresses<'_> as Call>::refusal(&refused), Some(Some("Address already listed".into())));
-    /// let ok = SuccessResponse { success: Some(true), message: None };
+    /// let ok = SuccessResponse::try_from(SuccessResponse::builder().success(true)).unwrap();
     /// assert_eq!(<AddWhitelistAddresses<'_> as Call>::refusal(&ok), None);
     /// ```
     fn refusal(_output: &Self::Output) -> Option<Option<String>> {
@@ -97,16 +135,66 @@ pub trait Call: Sized + Send {
     /// ```
     fn call(self) -> impl Future<Output = Result<Self::Output, Error>> + Send {
         async move {
-            match self.send_raw().await {
-                Ok(response) => match Self::refusal(response.as_ref()) {
-                    None => Ok(response.into_inner()),
-                    Some(message) => {
-                        let context = crate::error::context_from(response.status().as_u16(), response.headers());
-                        Err(Error::Refused { message, context }.at(Self::OPERATION))
-                    }
-                },
-                Err(error) => Err(Error::from(error).at(Self::OPERATION)),
+            let response = match self.send_raw().await {
+                Ok(response) => response,
+                Err(progenitor_client::Error::UnexpectedResponse(response)) if response.status().is_success() => {
+                    Self::undeclared_success(response).await.map_err(|e| e.at(Self::OPERATION))?
+                }
+                Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
+                    // progenitor keeps no status here: only a success reaches this point (error bodies are made
+                    // canonical by the hooks), so the answer was a declared 2xx.
+                    let value = Self::invalid_payload(&body, error).map_err(|e| e.at(Self::OPERATION))?;
+                    ResponseValue::new(value, reqwest::StatusCode::OK, reqwest::header::HeaderMap::new())
+                }
+                Err(error) => return Err(Error::from(error).at(Self::OPERATION)),
+            };
+            match Self::refusal(response.as_ref()) {
+                None => Ok(response.into_inner()),
+                Some(message) => {
+                    let context = crate::error::context_from(response.status().as_u16(), response.headers());
+                    Err(Error::Refused { message, context }.at(Self::OPERATION))
+                }
             }
         }
     }
+}
+
+/// Decodes a success body as `T`: an empty body reads as `{}` (or `[]`, or `null`, whichever `T` accepts); a body
+/// that fits no lossless reading is [`Error::Decode`] with the JSON path of the offending value.
+pub(crate) fn decode_success<T: DeserializeOwned>(body: &[u8], context: ErrorContext) -> Result<T, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        for empty in [&b"{}"[..], b"[]", b"null"] {
+            if let Ok(value) = serde_json::from_slice::<T>(empty) {
+                return Ok(value);
+            }
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => match deserializer.end() {
+            Ok(()) => Ok(value),
+            Err(trailing) => Err(Error::decode_at(context, None, trailing, body)),
+        },
+        Err(error) => {
+            let path = error.path().to_string();
+            Err(Error::decode_at(context, (path != ".").then_some(path), error.into_inner(), body))
+        }
+    }
+}
+
+/// [`Call::undeclared_success`] for operations with a JSON body.
+#[doc(hidden)]
+pub async fn json_success<T: DeserializeOwned + Send>(response: reqwest::Response) -> Result<ResponseValue<T>, Error> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let context = crate::error::context_from(status.as_u16(), &headers);
+    let body = crate::body::read_limited(response, crate::body::DEFAULT_LIMIT, &context).await?;
+    let value = decode_success::<T>(&body, context)?;
+    Ok(ResponseValue::new(value, status, headers))
+}
+
+/// [`Call::invalid_payload`] for operations with a JSON body.
+#[doc(hidden)]
+pub fn reread<T: DeserializeOwned>(body: &[u8], operation: &'static str) -> Result<T, Error> {
+    decode_success(body, ErrorContext::operation(operation))
 }

@@ -4,8 +4,12 @@
 //! progenitor's error, which converts with `?` or [`Error::from`] (the operation id travels with the response).
 //!
 //! - Baanx's own statuses: 498 [`Error::InvalidClientKey`], 499 [`Error::MissingClientKey`].
-//! - Every documented error body decodes: `{message}`, `{error, error_description, details}`, `{error, details[]}`,
-//!   and a JSON-encoded error inside `message`; a non-JSON body (an HTML 502) keeps its status.
+//! - Every error answer keeps its HTTP status, whatever its body: the documented shapes (`{message}`,
+//!   `{error, error_description, details}`, `{error, details[]}`), a top-level `error` object,
+//!   `errorMessage`/`errorCode`/`detail`/`errors[]`/`data.message`, JSON nested in `message` at any depth, plain
+//!   text, HTML, or nothing. The message and code come from the innermost error
+//!   ([`cardsdk_runtime::error_body`]); the whole body, redacted, is [`Error::Api`]'s `details`.
+//! - A success body that fits no lossless reading is [`Error::Decode`], naming the JSON path of the value.
 //! - HTTP 200 with `success: false` is [`Error::Refused`].
 //! - Errors never hold a secret: no token, key, password or OTP is ever put in one.
 //!
@@ -210,13 +214,25 @@ pub enum Error {
         /// Where.
         context: ErrorContext,
     },
-    /// A response body that does not match the contract.
-    #[error("cannot decode the response: {message}; body: {body_snippet}{context}")]
+    /// A response body that fits no lossless reading of the contract (a value of the wrong kind: text in an
+    /// integer field, a fraction where a whole number belongs, an amount a `Decimal` cannot hold exactly).
+    #[error("cannot decode the response{}: {message}; body: {body_snippet}{context}", path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default())]
     Decode {
+        /// The JSON path of the offending value (`[3].mcc`), when known.
+        path: Option<String>,
         /// What did not match.
         message: String,
         /// The start of the body, with secret-looking values removed.
         body_snippet: String,
+        /// Where.
+        context: ErrorContext,
+    },
+    /// The response body exceeded the client's size limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); reading stopped there.
+    #[error("the response body exceeds the limit of {limit} bytes{context}")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
         /// Where.
         context: ErrorContext,
     },
@@ -291,6 +307,7 @@ macro_rules! context_of {
             | Error::Timeout { context }
             | Error::Transport { context, .. }
             | Error::Decode { context, .. }
+            | Error::ResponseTooLarge { context, .. }
             | Error::InvalidRequest { context, .. }
             | Error::MissingSecretKey { context }
             | Error::SessionRequired { context }
@@ -393,10 +410,13 @@ impl Error {
         self
     }
 
-    /// The error for an answer with an error status and a decoded body.
+    /// The error for an answer with an error status; `body` is the canonical error body the hooks make of any
+    /// answer (see [`cardsdk_runtime::error_body`]).
     pub(crate) fn from_status(status: u16, headers: &reqwest::header::HeaderMap, body: &ApiError) -> Self {
         let context = context_from(status, headers);
-        let (message, code, details) = parts_of(body);
+        let message = body.message.clone().or_else(|| body.error_description.clone()).or_else(|| body.error.clone());
+        let code = body.code.as_ref().and_then(|c| c.scalar_text()).or_else(|| body.error.clone());
+        let details = body.details.as_ref().map(|d| d.to_value());
         if status == 401 && headers.get(SESSION_HEADER).is_some_and(|v| v == "expired") {
             let reason = message.unwrap_or_else(|| "the server refused the session and it could not be renewed".into());
             return Error::SessionExpired { reason, context };
@@ -422,7 +442,12 @@ impl Error {
     }
 
     pub(crate) fn decode(context: ErrorContext, message: impl fmt::Display, body: &[u8]) -> Self {
-        Error::Decode { message: message.to_string(), body_snippet: redacted_snippet(body), context }
+        Error::decode_at(context, None, message, body)
+    }
+
+    pub(crate) fn decode_at(context: ErrorContext, path: Option<String>, message: impl fmt::Display, body: &[u8]) -> Self {
+        let message = cardsdk_runtime::redact::redact_text(&message.to_string());
+        Error::Decode { path, message, body_snippet: redacted_snippet(body), context }
     }
 }
 
@@ -432,33 +457,6 @@ pub(crate) fn context_from(status: u16, headers: &reqwest::header::HeaderMap) ->
     let request_id = REQUEST_ID.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok()).map(str::to_string);
     let operation = headers.get(OPERATION_HEADER).and_then(|v| v.to_str().ok()).and_then(static_operation);
     ErrorContext { operation, status: Some(status), request_id, not_retried: None }
-}
-
-/// `(message, code, details)` from any documented error shape.
-fn parts_of(body: &ApiError) -> (Option<String>, Option<String>, Option<serde_json::Value>) {
-    let mut message = body.message.clone().or_else(|| body.error_description.clone());
-    let mut code = body.code.as_ref().map(value_text).or_else(|| body.error.clone());
-    let mut details = body.details.clone();
-    // `message` sometimes holds a JSON-encoded error object.
-    if let Some(inner) = message.as_deref().filter(|m| m.trim_start().starts_with('{'))
-        && let Ok(inner) = serde_json::from_str::<ApiError>(inner)
-    {
-        let (m, c, d) = parts_of(&inner);
-        message = m.or(message);
-        code = c.or(code);
-        details = d.or(details);
-    }
-    if message.is_none() {
-        message = body.error.clone();
-    }
-    (message, code, details)
-}
-
-fn value_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
@@ -471,73 +469,32 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
-/// The start of a body for an error message, with the values of secret-looking keys removed.
+/// The start of a body for an error message, with secrets removed by name and by value
+/// ([`cardsdk_runtime::redact`]).
 pub(crate) fn redacted_snippet(body: &[u8]) -> String {
     const MAX: usize = 256;
     let text = match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut value) => {
-            redact(&mut value);
+            cardsdk_runtime::redact::redact_json(&mut value);
             value.to_string()
         }
         // Not JSON: keep the start only if nothing in it looks like a credential.
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             let lower = text.to_ascii_lowercase();
-            if ["token", "secret", "password", "authorization", "apikey", "api_key", "verifier"]
+            if ["token", "secret", "password", "authorization", "apikey", "api_key", "verifier", "cvv", "pin"]
                 .iter()
                 .any(|k| lower.contains(k))
             {
                 "[body withheld: it may hold a credential]".to_string()
             } else {
-                text.into_owned()
+                cardsdk_runtime::redact::redact_text(&text)
             }
         }
     };
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text,
-    }
-}
-
-/// JSON keys (lower case, without `-`/`_`) whose values are credentials or card data.
-const SECRET_KEYS: [&str; 17] = [
-    "secret",
-    "clientsecret",
-    "secretkey",
-    "password",
-    "otp",
-    "otpcode",
-    "apikey",
-    "code",
-    "codeverifier",
-    "verifier",
-    "pin",
-    "cvv",
-    "pan",
-    "imageurl",
-    "hostedpageurl",
-    "authorization",
-    "state",
-];
-
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase().replace(['-', '_'], "");
-    key.ends_with("token") || SECRET_KEYS.contains(&key.as_str())
-}
-
-fn redact(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if is_secret_key(key) {
-                    *v = serde_json::Value::String("[redacted]".into());
-                } else {
-                    redact(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
     }
 }
 
@@ -651,8 +608,10 @@ impl Preflight {
 mod tests {
     use super::*;
 
+    /// What the hooks hand to progenitor for an error answer: the canonical body.
     fn body(json: &str) -> ApiError {
-        serde_json::from_str(json).unwrap()
+        let canonical = cardsdk_runtime::error_body::ErrorBody::read(400, json.as_bytes(), None).canonical();
+        serde_json::from_value(canonical).unwrap()
     }
 
     #[test]
@@ -667,12 +626,12 @@ mod tests {
                 r#"{"error": "invalid_grant", "error_description": "Authorization code has expired", "details": {"a": 1}}"#,
             ),
         );
-        assert!(matches!(&e, Error::Api { code: Some(c), message: Some(m), details: Some(_), .. }
-            if c == "invalid_grant" && m == "Authorization code has expired"));
+        assert!(matches!(&e, Error::Api { code: Some(c), message: Some(m), details: Some(d), .. }
+            if c == "invalid_grant" && m == "Authorization code has expired" && d["details"]["a"] == 1));
         let e =
             Error::from_status(400, &h, &body(r#"{"error": "Validation error", "details": ["consents is required"]}"#));
         assert!(matches!(&e, Error::Api { code: Some(c), message: Some(m), details: Some(d), .. }
-            if c == "Validation error" && m == "Validation error" && d[0] == "consents is required"));
+            if c == "Validation error" && m == "Validation error" && d["details"][0] == "consents is required"));
         let e = Error::from_status(
             422,
             &h,

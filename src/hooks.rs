@@ -8,7 +8,8 @@
 //! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration,
 //!   attempts); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
 //!   bearer, one renewal of the session and one replay; the operation id added to the response (so errors know
-//!   it); non-JSON error bodies turned into the shared error shape (so they keep their status).
+//!   it); every error body (any JSON shape, text, HTML, empty) rewritten into the canonical error shape
+//!   (`cardsdk_runtime::error_body`), so that it always decodes and keeps its status.
 //!
 //! The hooks can only return progenitor's error types: typed failures travel as
 //! `Error::Custom(<readable message + tag>)` and become [`crate::Error`] again on conversion.
@@ -154,8 +155,8 @@ impl api::Client {
         if !response.status().is_success() {
             // Only errors need to know their operation (successes are decoded, not explained).
             response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
-            if response.status().as_u16() >= 400 && !is_json(&response) {
-                response = json_error_body(response).await?;
+            if response.status().as_u16() >= 400 {
+                response = canonical_error_body(response).await?;
             }
         }
         Ok(response)
@@ -196,26 +197,23 @@ impl api::Client {
     }
 }
 
-fn is_json(response: &reqwest::Response) -> bool {
-    response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
-}
+/// The most of an error body that is read (the message and code are at its start; the rest is not needed).
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-/// Rewrites a non-JSON error body (an HTML 502 from a gateway) into `{"message": ...}`, keeping status and
-/// headers, so that it decodes into the shared error and keeps its status.
-async fn json_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+/// Rewrites an error answer's body, whatever its shape, into the canonical `{message, code, type, details}`
+/// (`cardsdk_runtime::error_body`), keeping status and headers, so that it decodes into the shared error and keeps
+/// its status.
+async fn canonical_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();
     let mut headers = response.headers().clone();
-    let bytes = response.bytes().await?;
-    let text = crate::error::redacted_snippet(&bytes);
-    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
-    let body = serde_json::json!({ "message": message }).to_string();
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let bytes = crate::body::read_prefix(response, ERROR_BODY_LIMIT).await?;
+    let summary = cardsdk_runtime::error_body::ErrorBody::read(status.as_u16(), &bytes, content_type.as_deref());
+    let body = summary.canonical().to_string();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.remove(reqwest::header::CONTENT_LENGTH);
+    headers.remove(reqwest::header::CONTENT_ENCODING);
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;

@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod auth;
+mod body;
 mod call;
 pub mod client;
 pub mod error;
@@ -35,6 +36,7 @@ pub mod webhooks;
 pub use call::Call;
 pub use client::{BuildError, Client, ClientBuilder, Environment, Region};
 pub use error::{Error, ErrorContext};
+pub use cardsdk_runtime::{Json, JsonMap, Timestamp, TokenAmount};
 pub use rust_decimal::Decimal;
 
 /// The README's examples, compiled as doctests.

@@ -1,13 +1,15 @@
-//! Open enumerations: the documented values as variants, anything else kept as [`Unknown`](#unknown).
+//! Open enumerations: the documented values as variants, anything else kept as `Unknown(String)`.
 //!
 //! The Baanx API adds statuses, categories and types that its docs do not list. A closed Rust enum would fail the
 //! whole response on such a value; every value set of the contract is therefore generated (by `build.rs`, from
-//! each enum component of `openapi.json`) through the `open_enum!` macro below:
+//! each enum component of `openapi.json`) as an open enum (`cardsdk_runtime::open_enum!`):
 //!
 //! - decoding matches the wire value exactly, then ignoring ASCII case (the API's casing drifts between
-//!   endpoints), and keeps any other value as `Unknown(String)`; it never fails on a string;
+//!   endpoints), and keeps any other value as `Unknown(String)`; it never fails on a string (a number or boolean
+//!   is read as its JSON text);
 //! - encoding writes the documented wire value, or the kept string for `Unknown`;
-//! - `Display`/`FromStr` use the wire value, so the types work as query parameters too.
+//! - `Display`/`FromStr` use the wire value, so the types work as query parameters too;
+//! - the enums are `#[non_exhaustive]`: a value the contract adds later is a new variant, not a breaking change.
 //!
 //! ```
 //! use baanx::api::types::CardStatus;
@@ -19,81 +21,3 @@
 //! assert_eq!(future.as_str(), "SUSPENDED");
 //! assert!(!future.is_known());
 //! ```
-
-/// Defines an open enum: `Name { Variant = "wire", ... }` plus an `Unknown(String)` catch-all.
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),* $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )*
-            /// A value the contract does not list, kept as sent.
-            Unknown(::std::string::String),
-        }
-
-        impl $name {
-            /// Every documented wire value, in contract order.
-            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
-
-            /// The wire value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )*
-                    Self::Unknown(other) => other.as_str(),
-                }
-            }
-
-            /// `false` for a value the contract does not list.
-            pub fn is_known(&self) -> bool {
-                !matches!(self, Self::Unknown(_))
-            }
-
-            /// Decodes a wire value: exact match, then ASCII-case-insensitive, else `Unknown`.
-            pub fn from_wire(value: &str) -> Self {
-                match value {
-                    $( $wire => return Self::$variant, )*
-                    _ => {}
-                }
-                $( if value.eq_ignore_ascii_case($wire) { return Self::$variant; } )*
-                Self::Unknown(value.to_owned())
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                Ok(Self::from_wire(value))
-            }
-        }
-
-        impl ::std::convert::From<&str> for $name {
-            fn from(value: &str) -> Self {
-                Self::from_wire(value)
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from_wire(&value))
-            }
-        }
-    };
-}
-
-pub(crate) use open_enum;

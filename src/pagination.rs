@@ -52,6 +52,7 @@ use crate::api::types::{
     WebhookDeliveryLog, WebhookEvent, WebhookEventStatus,
 };
 use crate::call::Call;
+use cardsdk_runtime::Timestamp;
 use crate::client::Client;
 use crate::error::{Error, ErrorContext};
 
@@ -138,10 +139,11 @@ pub struct Pages<T> {
     operation: &'static str,
     fetch: Fetch<T>,
     key: fn(&T) -> String,
-    /// For lists ordered newest first: the item's time as sortable text (ISO 8601 UTC).
-    newest_first: Option<fn(&T) -> Option<String>>,
+    /// For lists ordered newest first: the item's time (compared as instants, never as text: offsets and precision
+    /// vary between items).
+    newest_first: Option<fn(&T) -> Option<Timestamp>>,
     /// That time of the last item of the previous page.
-    previous_last: Option<String>,
+    previous_last: Option<Timestamp>,
     shape: Shape,
     options: PageOptions,
     next_page: u64,
@@ -194,7 +196,7 @@ impl<T: Send + 'static> Pages<T> {
         }
     }
 
-    fn newest_first(mut self, time: fn(&T) -> Option<String>) -> Self {
+    fn newest_first(mut self, time: fn(&T) -> Option<Timestamp>) -> Self {
         self.newest_first = Some(time);
         self
     }

@@ -43,7 +43,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{KeyInit as _, Mac as _};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Map, Value};
+use cardsdk_runtime::{Json, JsonMap, Timestamp};
+use serde_json::Value;
 
 use crate::api::types::{
     CreateWebhookRequest, KycStatusChangedObject, RetryEventDeliveryRequest, UpdateWebhookRequest, Webhook,
@@ -422,10 +423,12 @@ pub struct Event {
     pub object_id: Option<String>,
     /// `event_object_status`: that object's status now.
     pub object_status: Option<String>,
-    /// `event_object_changes`: changed fields, each as `(before, after)`.
-    pub changes: BTreeMap<String, (Value, Value)>,
-    /// `occurred_at` (ISO 8601, kept as sent).
-    pub occurred_at: Option<String>,
+    /// `event_object_changes`: changed fields, each as `(before, after)`, kept as sent.
+    pub changes: BTreeMap<String, (Json, Json)>,
+    /// `occurred_at`, kept as sent and parsed.
+    pub occurred_at: Option<Timestamp>,
+    /// Members of the delivery the contract does not list, kept as sent.
+    pub extra: JsonMap,
     /// The event-specific data.
     pub payload: EventPayload,
 }
@@ -449,11 +452,11 @@ pub enum EventPayload {
     /// `kyc.status.changed`: the new KYC status, with the provider's failure code and reason when it failed.
     KycStatusChanged(KycStatusChangedObject),
     /// `card.activated` (its fields are not documented: kept as JSON).
-    CardActivated(Map<String, Value>),
+    CardActivated(JsonMap),
     /// `transaction.cleared` (its fields are not documented: kept as JSON).
-    TransactionCleared(Map<String, Value>),
+    TransactionCleared(JsonMap),
     /// Any other event type, or a known one whose object does not have the documented shape: kept as JSON.
-    Other(Value),
+    Other(JsonMap),
 }
 
 impl Event {
@@ -476,13 +479,13 @@ impl Event {
         let event_type = envelope.event_type.ok_or(WebhookError::Parse("no event_type".into()))?;
         let object = envelope.event_object.unwrap_or_default();
         let payload = match event_type {
-            WebhookEventType::KycStatusChanged => match serde_json::from_value(Value::Object(object.clone())) {
+            WebhookEventType::KycStatusChanged => match serde_json::to_string(&object).and_then(|text| serde_json::from_str(&text)) {
                 Ok(kyc) => EventPayload::KycStatusChanged(kyc),
-                Err(_) => EventPayload::Other(Value::Object(object)),
+                Err(_) => EventPayload::Other(object),
             },
             WebhookEventType::CardActivated => EventPayload::CardActivated(object),
             WebhookEventType::TransactionCleared => EventPayload::TransactionCleared(object),
-            WebhookEventType::Unknown(_) => EventPayload::Other(Value::Object(object)),
+            _ => EventPayload::Other(object),
         };
         let changes = envelope
             .event_object_changes
@@ -490,7 +493,7 @@ impl Event {
             .into_iter()
             .filter_map(|(field, pair)| {
                 let mut pair = pair.into_iter();
-                Some((field, (pair.next()?, pair.next().unwrap_or(Value::Null))))
+                Some((field, (pair.next()?, pair.next().unwrap_or_else(|| Json::from(Value::Null)))))
             })
             .collect();
         Ok(Event {
@@ -504,6 +507,7 @@ impl Event {
             object_status: envelope.event_object_status,
             changes,
             occurred_at: envelope.occurred_at,
+            extra: envelope.extra,
             payload,
         })
     }
@@ -555,7 +559,7 @@ pub struct WebhookConfig {
     /// Whether deliveries are sent.
     pub active: bool,
     /// Free-form metadata.
-    pub metadata: Map<String, Value>,
+    pub metadata: JsonMap,
 }
 
 impl WebhookConfig {
@@ -578,7 +582,7 @@ impl WebhookConfig {
             url: url.into(),
             event_types: event_types.into_iter().map(Into::into).collect(),
             active: false,
-            metadata: Map::new(),
+            metadata: JsonMap::new(),
         }
     }
 
@@ -603,10 +607,10 @@ impl WebhookConfig {
     ///
     /// let metadata = serde_json::json!({"team": "payments", "env": "staging"}).as_object().cloned().unwrap();
     /// let config = WebhookConfig::new("Cards", "https://api.example.com/hooks", ["card.*"]).metadata(metadata);
-    /// assert_eq!(config.metadata["team"], "payments");
+    /// assert_eq!(config.metadata.decode::<String>("team").unwrap().unwrap(), "payments");
     /// ```
-    pub fn metadata(mut self, metadata: Map<String, Value>) -> Self {
-        self.metadata = metadata;
+    pub fn metadata(mut self, metadata: impl Into<JsonMap>) -> Self {
+        self.metadata = metadata.into();
         self
     }
 
@@ -706,8 +710,7 @@ impl Webhooks<'_> {
             url: config.url,
             event_types: config.event_types,
             is_active: config.active,
-            metadata: Some(config.metadata),
-        };
+            metadata: Some(config.metadata), extra: Default::default() };
         let answer = self.client.api().create_webhook().body(body).call().await?;
         let mut webhook = answer.data.ok_or_else(|| missing(OPERATION, "data"))?;
         let key = webhook.api_key.take().filter(|k| !k.is_empty()).ok_or_else(|| missing(OPERATION, "apiKey"))?;
@@ -760,8 +763,7 @@ impl Webhooks<'_> {
             url: Some(config.url),
             event_types: Some(config.event_types),
             is_active: Some(config.active),
-            metadata: Some(config.metadata),
-        };
+            metadata: Some(config.metadata), extra: Default::default() };
         let answer = self.client.api().update_webhook().id(id).body(body).call().await?;
         let mut webhook = answer.data.ok_or_else(|| missing(OPERATION, "data"))?;
         webhook.api_key = None;
@@ -779,7 +781,7 @@ impl Webhooks<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.client.api().delete_webhook().id(id).call().await
+        self.client.api().delete_webhook().id(id).call().await.map(drop)
     }
 
     /// Issues a new signing key; the old one stops working at once. Returns the new key.
@@ -826,7 +828,7 @@ impl Webhooks<'_> {
     /// ```
     pub async fn retry(&self, event_id: &str, webhook_id: &str) -> Result<WebhookRetryResult, Error> {
         const OPERATION: &str = "retry_event_delivery";
-        let body = RetryEventDeliveryRequest { webhook_id: Some(webhook_id.to_string()) };
+        let body = RetryEventDeliveryRequest { webhook_id: Some(webhook_id.to_string()), extra: Default::default() };
         let answer = self.client.api().retry_event_delivery().event_id(event_id).body(body).call().await?;
         answer.data.ok_or_else(|| missing(OPERATION, "data"))
     }
@@ -834,6 +836,7 @@ impl Webhooks<'_> {
 
 fn missing(operation: &str, field: &str) -> Error {
     Error::Decode {
+        path: None,
         message: format!("the answer has no {field}"),
         body_snippet: String::new(),
         context: ErrorContext::operation(operation),
@@ -857,6 +860,6 @@ mod tests {
     fn event_changes_are_pairs() {
         let body = br#"{"event_id":"e","event_type":"kyc.status.changed","event_object_changes":{"status":["pending","completed"]},"event_object":{"status":"completed","failure_code":null}}"#;
         let event = Event::parse(body).unwrap();
-        assert_eq!(event.changes["status"], (Value::from("pending"), Value::from("completed")));
+        assert_eq!(event.changes["status"], (Json::from(Value::from("pending")), Json::from(Value::from("completed"))));
     }
 }

@@ -40,13 +40,11 @@ async fn headers_follow_each_operations_security() {
     let user = backend.with_session(oauth_session("a0", "r0", Duration::from_secs(3600), Region::Us));
 
     user.api().get_card_status().call().await.unwrap();
-    let body = baanx::api::types::OAuthTokenRequest {
-        grant_type: baanx::api::types::OAuthGrantType::AuthorizationCode,
-        code: Some("c".into()),
-        code_verifier: Some("v".repeat(43)),
-        redirect_uri: Some("https://app/cb".into()),
-        refresh_token: None,
-    };
+    let body = baanx::api::types::OAuthTokenRequest::builder()
+        .grant_type(baanx::api::types::OAuthGrantType::AuthorizationCode)
+        .code("c".to_string())
+        .code_verifier("v".repeat(43))
+        .redirect_uri("https://app/cb".to_string());
     user.api().exchange_oauth_token().body(body).call().await.unwrap();
     user.api().create_onboarding_consent().body(consent_request()).call().await.unwrap();
     user.api().list_available_products().call().await.unwrap();

@@ -46,8 +46,8 @@ async fn flaky(server: &MockServer, m: &str, p: &str, n: usize, first: ResponseT
     count
 }
 
-fn withdrawal() -> baanx::api::types::WithdrawCreditWalletRequest {
-    baanx::api::types::WithdrawCreditWalletRequest { amount: "10.00".parse().unwrap() }
+fn withdrawal() -> baanx::api::types::builder::WithdrawCreditWalletRequest {
+    baanx::api::types::WithdrawCreditWalletRequest::builder().amount(baanx::Decimal::new(1000, 2))
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use baanx::api::types::{CardStatus, OrderCardRequest, WithdrawCreditWalletRequest};
+use baanx::api::types::{CardOrderType, CardStatus, OrderCardRequest, WithdrawCreditWalletRequest};
 use baanx::auth::{LoginOutcome, Session, TokenSet};
 use baanx::pagination::{PageOptions, TransactionFilter};
 use baanx::retry::RetryPolicy;
@@ -223,7 +223,7 @@ async fn faults_are_retried_only_where_safe() {
     assert_eq!(count(&sandbox, "GET", "/v1/wallet/reward"), 2, "a dropped connection is retried for a GET");
 
     sandbox.add_fault(FaultRule::on("POST", "/v1/wallet/credit/withdraw").calls(1..=1).fault(Fault::Status(503)));
-    let body = WithdrawCreditWalletRequest { amount: "10.00".parse().unwrap() };
+    let body = WithdrawCreditWalletRequest::builder().amount(baanx::Decimal::new(1000, 2));
     let err = client.api().withdraw_credit_wallet().body(body).call().await.unwrap_err();
     assert!(matches!(err, Error::Api { status: 503, .. }) && err.context().unwrap().not_retried.is_some(), "{err:?}");
     assert_eq!(count(&sandbox, "POST", "/v1/wallet/credit/withdraw"), 1, "sent exactly once");
@@ -276,7 +276,7 @@ async fn signed_deliveries_are_verified_and_retried_on_our_5xx() {
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    client.api().order_card().body(OrderCardRequest { type_: "VIRTUAL".into() }).call().await.unwrap();
+    client.api().order_card().body(OrderCardRequest::builder().type_(CardOrderType::Virtual)).call().await.unwrap();
     assert_eq!(client.api().get_card_status().call().await.unwrap().status, Some(CardStatus::Active));
     let event = tokio::time::timeout(Duration::from_secs(5), received.recv()).await.unwrap().unwrap();
     assert!(matches!(event.payload, EventPayload::CardActivated(_)), "{event:?}");

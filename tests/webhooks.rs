@@ -170,12 +170,12 @@ fn events_parse_typed_and_tolerate_the_unknown() {
     let EventPayload::KycStatusChanged(kyc) = &event.payload else { panic!("{:?}", event.payload) };
     assert_eq!(kyc.status, Some(KycStatus::Failed));
     assert_eq!(kyc.failure_code.as_deref(), Some("103"));
-    assert_eq!(event.changes["status"], (json!("pending"), json!("failed")));
+    assert_eq!(event.changes["status"], (baanx::Json::from(json!("pending")), baanx::Json::from(json!("failed"))));
 
     let unknown = br#"{"event_id":"e9","event_type":"card.frozen","event_object":{"cardId":"c1","new":{"x":1}},"future_field":[1,2]}"#;
     let event = Event::parse(unknown).unwrap();
     assert_eq!(event.event_type, WebhookEventType::Unknown("card.frozen".into()));
-    assert!(matches!(&event.payload, EventPayload::Other(v) if v["cardId"] == "c1"));
+    assert!(matches!(&event.payload, EventPayload::Other(v) if v.decode::<String>("cardId").unwrap().unwrap() == "c1"));
     let new_kyc_status =
         br#"{"event_id":"e10","event_type":"kyc.status.changed","event_object":{"status":"resubmission_requested"}}"#;
     let EventPayload::KycStatusChanged(kyc) = Event::parse(new_kyc_status).unwrap().payload else { panic!() };

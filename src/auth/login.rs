@@ -110,14 +110,14 @@ impl Client {
         let body = LoginRequest {
             email,
             password: password.expose_secret().to_string(),
-            otp_code: otp.map(|c| c.expose_secret().to_string()),
-        };
+            otp_code: otp.map(|c| c.expose_secret().to_string()), extra: Default::default() };
         let answer = self.api().login().body(body).call().await?;
         let received = SystemTime::now();
         let token = answer.access_token.clone().filter(|t| !t.trim().is_empty());
         if answer.is_otp_required == Some(true) {
             // A token sent alongside is a placeholder until the OTP step is done.
             let user_id = answer.user_id.clone().ok_or_else(|| Error::Decode {
+                path: None,
                 message: "login asked for an OTP but sent no userId".into(),
                 body_snippet: String::new(),
                 context: ErrorContext::operation(OPERATION),
@@ -137,6 +137,7 @@ impl Client {
             }
             (None, Some(session)) => Ok(LoginOutcome::Authenticated(session)),
             (None, None) => Err(Error::Decode {
+                path: None,
                 message: "login answered without a token, an OTP request or an onboarding phase".into(),
                 body_snippet: String::new(),
                 context: ErrorContext::operation(OPERATION),
@@ -159,7 +160,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_otp(&self, user_id: &str) -> Result<(), Error> {
-        let body = SendLoginOtpRequest { user_id: user_id.to_string() };
+        let body = SendLoginOtpRequest { user_id: user_id.to_string(), extra: Default::default() };
         self.api().send_login_otp().body(body).call().await?;
         Ok(())
     }

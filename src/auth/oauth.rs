@@ -112,6 +112,7 @@ impl<'a> OAuth<'a> {
         let (pkce, state) = (Pkce::new(), State::new());
         let answer = self.initiate(redirect_uri, &pkce, &state).mode(OAuthInitiateMode::Api).call().await?;
         let token = answer.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::Decode {
+            path: None,
             message: "the API-mode initiate answer has no session token".into(),
             body_snippet: String::new(),
             context: ErrorContext::operation("initiate_oauth"),
@@ -151,6 +152,7 @@ impl<'a> OAuth<'a> {
             Ok(answer) => {
                 let url = answer.into_inner().url.filter(|u| !u.is_empty());
                 url.ok_or_else(|| Error::Decode {
+                    path: None,
                     message: "the hosted initiate answer has no url".into(),
                     body_snippet: String::new(),
                     context: context(),
@@ -159,6 +161,7 @@ impl<'a> OAuth<'a> {
             Err(progenitor_client::Error::UnexpectedResponse(response)) if response.status().is_redirection() => {
                 let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
                 let location = location.ok_or_else(|| Error::Decode {
+                    path: None,
                     message: format!("HTTP {} without a Location header", response.status().as_u16()),
                     body_snippet: String::new(),
                     context: context(),
@@ -240,8 +243,7 @@ impl<'a> OAuth<'a> {
                     code: Some(code.code.expose_secret().to_string()),
                     redirect_uri: Some(code.redirect_uri.clone()),
                     code_verifier: Some(code.verifier.expose_secret().to_string()),
-                    refresh_token: None,
-                };
+                    refresh_token: None, extra: Default::default() };
                 (api.exchange_oauth_token().body(body).call().await?, TokenKind::OAuth, "exchange_oauth_token")
             }
             TokenEndpoint::OAuth2 => {
@@ -249,8 +251,7 @@ impl<'a> OAuth<'a> {
                     grant_type: OAuthGrantType::AuthorizationCode,
                     code: Some(code.code.expose_secret().to_string()),
                     code_verifier: Some(code.verifier.expose_secret().to_string()),
-                    refresh_token: None,
-                };
+                    refresh_token: None, extra: Default::default() };
                 (api.exchange_oauth2_token().body(body).call().await?, TokenKind::HostedOAuth, "exchange_oauth2_token")
             }
         };
@@ -272,7 +273,7 @@ impl<'a> OAuth<'a> {
 }
 
 fn invalid(e: impl fmt::Display, context: ErrorContext) -> Error {
-    Error::Decode { message: format!("not a URL: {e}"), body_snippet: String::new(), context }
+    Error::Decode { path: None, message: format!("not a URL: {e}"), body_snippet: String::new(), context }
 }
 
 /// API mode, after initiate: holds the session token (JWT, 10 minutes), the PKCE verifier and the state.
@@ -316,7 +317,7 @@ impl ApiModeAuthorization {
     /// # Ok(()) }
     /// ```
     pub async fn authorize(self, client: &Client) -> Result<AuthorizationCode, Error> {
-        let body = AuthorizeOAuthRequest { token: self.initiate_token.expose_secret().to_string() };
+        let body = AuthorizeOAuthRequest { token: self.initiate_token.expose_secret().to_string(), extra: Default::default() };
         let answer = client.api().authorize_oauth().body(body).call().await?;
         let from_url = answer.url.as_deref().and_then(|u| Url::parse(u).ok());
         let query = |name: &str| {
@@ -328,6 +329,7 @@ impl ApiModeAuthorization {
         }
         let code =
             answer.code.clone().or_else(|| query("code")).filter(|c| !c.is_empty()).ok_or_else(|| Error::Decode {
+                path: None,
                 message: "the authorize answer has no code".into(),
                 body_snippet: String::new(),
                 context: ErrorContext::operation("authorize_oauth"),

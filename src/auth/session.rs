@@ -470,8 +470,7 @@ async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> 
                 grant_type: OAuthGrantType::RefreshToken,
                 refresh_token: Some(refresh_token),
                 code: None,
-                code_verifier: None,
-            };
+                code_verifier: None, extra: Default::default() };
             ("exchange_oauth2_token", api.exchange_oauth2_token().body(body).send().await)
         }
         _ => {
@@ -480,8 +479,7 @@ async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> 
                 refresh_token: Some(refresh_token),
                 code: None,
                 code_verifier: None,
-                redirect_uri: None,
-            };
+                redirect_uri: None, extra: Default::default() };
             ("exchange_oauth_token", api.exchange_oauth_token().body(body).send().await)
         }
     };

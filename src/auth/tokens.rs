@@ -174,6 +174,7 @@ impl TokenSet {
         operation: &str,
     ) -> Result<Self, Error> {
         let access_token = response.access_token.clone().filter(|t| !t.is_empty()).ok_or_else(|| Error::Decode {
+            path: None,
             message: "the token answer has no access_token".into(),
             body_snippet: String::new(),
             context: ErrorContext::operation(operation),

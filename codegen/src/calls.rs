@@ -1,0 +1,107 @@
+//! `impl crate::call::Call for builder::<Operation>`: the typed body, the operation id, how an undeclared 2xx is
+//! read, and the refusal check for bodies with a `success` field.
+//!
+//! The API crate provides the `crate::call` module: the `Call` trait (with `Output`, `OPERATION`, `send_raw`,
+//! `refusal`, `undeclared_success`, `invalid_payload`), and `crate::call::{json_success, reread}`,
+//! which read a success the contract did not declare and re-read a body progenitor could not decode.
+
+use heck::ToUpperCamelCase;
+use quote::{format_ident, quote};
+
+use crate::contract::{BodyKind, Operation};
+
+/// One `Call` impl per operation.
+pub fn impls(file: &syn::File, operations: &[Operation]) -> Result<Vec<syn::Item>, String> {
+    let builder = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `builder` module")?;
+    let mut impls = Vec::new();
+    for op in operations {
+        let name = op.id.to_upper_camel_case();
+        let send = builder
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(i) => Some(i),
+                _ => None,
+            })
+            .filter(|i| matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name)))
+            .flat_map(|i| i.items.iter())
+            .find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                _ => None,
+            })
+            .ok_or_else(|| format!("operation `{}`: no `builder::{name}::send` in progenitor's output", op.id))?;
+        let output = send_output(&send.sig.output)
+            .ok_or_else(|| format!("operation `{}`: unexpected return type of `send`", op.id))?;
+        let ident = format_ident!("{name}");
+        let id = &op.id;
+        let refusal = match op.refusal {
+            None => quote!(),
+            Some(has_message) => {
+                let message = if has_message { quote!(output.message.clone()) } else { quote!(None) };
+                quote! {
+                    fn refusal(output: &Self::Output) -> Option<Option<String>> {
+                        (output.success == Some(false)).then(|| #message)
+                    }
+                }
+            }
+        };
+        let reread = match op.response_kind {
+            BodyKind::Json => quote! {
+                fn invalid_payload(body: &[u8], _: ::serde_json::Error) -> Result<Self::Output, crate::Error> {
+                    crate::call::reread::<Self::Output>(body, #id)
+                }
+            },
+            _ => quote!(),
+        };
+        let undeclared = match op.response_kind {
+            BodyKind::Json => quote!(crate::call::json_success::<Self::Output>(response)),
+            BodyKind::Raw => quote!(async move { Ok(ResponseValue::stream(response)) }),
+            BodyKind::None => {
+                quote!(async move { Ok(ResponseValue::new((), response.status(), response.headers().clone())) })
+            }
+        };
+        impls.push(syn::parse_quote! {
+            impl<'a> crate::call::Call for builder::#ident<'a> {
+                type Output = #output;
+                const OPERATION: &'static str = #id;
+                fn send_raw(self) -> impl ::std::future::Future<
+                    Output = Result<ResponseValue<Self::Output>, Error<types::ApiError>>,
+                > + Send {
+                    self.send()
+                }
+                fn undeclared_success(response: reqwest::Response) -> impl ::std::future::Future<
+                    Output = Result<ResponseValue<Self::Output>, crate::Error>,
+                > + Send {
+                    #undeclared
+                }
+                #reread
+                #refusal
+            }
+        });
+    }
+    Ok(impls)
+}
+
+/// `T` of `-> Result<ResponseValue<T>, Error<E>>`.
+fn send_output(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let first_arg = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(p) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    first_arg(&first_arg(ty)?)
+}

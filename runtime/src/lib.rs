@@ -1,0 +1,37 @@
+//! # cardsdk-runtime
+//!
+//! The runtime shared by the `baanx` and `vaultspay` SDKs: what every generated client needs, written once.
+//!
+//! - [`wire`]: how generated types read JSON — lenient in form (`"5814"` for an integer, `42` for a string), strict
+//!   in meaning (a value that fits no lossless reading is an error), lossless (unknown members kept in `extra`).
+//! - [`json`]: [`Json`] and [`JsonMap`], free-form JSON kept as exact text.
+//! - [`money`]: exact decimal amounts (never through `f64`), [`Money`](money::Money), minor units.
+//! - [`token`]: [`TokenAmount`], on-chain amounts over the whole uint256 range.
+//! - [`timestamp`]: [`Timestamp`], every form of date-time the APIs write.
+//! - [`open_enum`](mod@open_enum): value sets that survive new values.
+//! - [`redact`]: keeping secrets and personal data out of output; [`error_body`]: error answers of any shape.
+//!
+//! Users of the SDKs reach these through the SDK crates' re-exports; the generated code refers to this crate.
+
+#![forbid(unsafe_code)]
+
+pub mod error_body;
+pub mod json;
+pub mod money;
+pub mod open_enum;
+pub mod redact;
+pub mod timestamp;
+pub mod token;
+pub mod wire;
+
+pub use json::{Json, JsonMap};
+pub use rust_decimal::Decimal;
+pub use timestamp::Timestamp;
+pub use token::{TokenAmount, U256};
+
+/// What the generated code and the exported macros refer to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}
