@@ -119,7 +119,7 @@ impl Operation {
     /// use baanx::operation::Operation;
     ///
     /// let all = Operation::all();
-    /// assert_eq!(all.len(), 77);
+    /// assert_eq!(all.len(), 80);
     /// assert!(all.windows(2).all(|pair| pair[0].id < pair[1].id)); // sorted by id
     /// ```
     pub fn all() -> &'static [Operation] {

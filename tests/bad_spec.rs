@@ -23,6 +23,8 @@ fn manifest() -> String {
     // The same build dependencies as the real crate, read from its Cargo.toml.
     let cargo = std::fs::read_to_string(Path::new(ROOT).join("Cargo.toml")).unwrap();
     let build_deps = cargo.split("[build-dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
+    // The shared code generator is a path dependency: point at it from the throwaway crate.
+    let build_deps = build_deps.replace("path = \"codegen\"", &format!("path = {:?}", Path::new(ROOT).join("codegen")));
     format!(
         "[package]\nname = \"bad-spec\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nbuild = \"build.rs\"\n\n\
          [workspace]\n\n[build-dependencies]{build_deps}\n"

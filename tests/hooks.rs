@@ -104,8 +104,9 @@ async fn error_answers_become_typed_errors_with_their_context() {
 
     let err = client.api().get_credit_wallet().call().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Api { status: 502, message: Some(m), .. } if m.contains("502 Bad Gateway")),
-        "an HTML 502 keeps its status: {err:?}"
+        matches!(&err, Error::Api { status: 502, message: Some(m), details: Some(d), .. }
+            if m == "Bad Gateway" && d["text"].as_str().is_some_and(|t| t.contains("502 Bad Gateway"))),
+        "an HTML 502 keeps its status, its reason as the message and the page in details: {err:?}"
     );
 
     let link: baanx::api::types::LinkCardWalletRequest = serde_json::from_value(json!({"addressId": "0xabc"})).unwrap();

@@ -102,8 +102,18 @@ fn every_catalog_row_is_one_operation_and_nothing_else_is_documented() {
     let mut undocumented: Vec<String> = extra.iter().map(|l| l.split(' ').next().unwrap().to_string()).collect();
     undocumented.sort();
     // The undocumented production endpoints of field-notes.md.
-    assert_eq!(undocumented, ["exchange_oauth2_token", "get_card_cashback", "oauth2_authorize"]);
-    assert_eq!(ops.len(), 77);
+    assert_eq!(
+        undocumented,
+        [
+            "confirm_password_reset",
+            "exchange_oauth2_token",
+            "get_card_cashback",
+            "oauth2_authorize",
+            "request_password_reset",
+            "verify_password_reset"
+        ]
+    );
+    assert_eq!(ops.len(), 80);
 }
 
 #[test]
@@ -300,8 +310,8 @@ fn amounts_are_plain_decimal_strings() {
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
         let mut seen = BTreeSet::new();
         walk(&spec, schema, name.clone(), &mut seen, &mut |at, s| {
-            if s["format"] == "decimal" {
-                decimals += 1;
+            if ["decimal", "token-amount", "timestamp"].contains(&s["format"].as_str().unwrap_or("")) {
+                decimals += usize::from(s["format"] != "timestamp");
                 let extra: Vec<&String> = s
                     .as_object()
                     .unwrap()
@@ -310,7 +320,8 @@ fn amounts_are_plain_decimal_strings() {
                     .collect();
                 if s["type"] != "string" || !extra.is_empty() {
                     problems.push(format!(
-                        "{at}: a decimal must be exactly {{type: string, format: decimal}}, has {extra:?}"
+                        "{at}: an exact type must be exactly {{type: string, format: {}}}, has {extra:?}",
+                        s["format"]
                     ));
                 }
             }
@@ -318,8 +329,14 @@ fn amounts_are_plain_decimal_strings() {
                 let words = words_of(field);
                 let looks_like_money = words.iter().any(|w| money.contains(&w.as_str()))
                     && !not_money.contains(&field.to_ascii_lowercase().as_str());
-                if looks_like_money && property["format"] != "decimal" && property["type"] != "array" {
-                    problems.push(format!("{at}.{field}: looks like money but is not a decimal"));
+                let exact_amount = property["format"] == "decimal" || property["format"] == "token-amount";
+                if looks_like_money && !exact_amount && property["type"] != "array" && !property["allOf"].is_array() {
+                    problems.push(format!("{at}.{field}: looks like money but is not a decimal or token amount"));
+                }
+                let looks_like_time = (field.ends_with("At") || field.ends_with("_at") || ["dateTime", "timestamp", "date", "revocationTimestamp"].contains(&field.as_str()))
+                    && property["type"] == "string";
+                if looks_like_time && property["format"] != "timestamp" {
+                    problems.push(format!("{at}.{field}: looks like a timestamp but is not `format: timestamp`"));
                 }
                 if property["type"] == "number" {
                     problems.push(format!("{at}.{field}: `number` would decode through f64"));

@@ -30,9 +30,16 @@ pub fn apply(types: &mut syn::ItemMod, rounding: &BTreeSet<String>) -> Result<()
     let mut extended = BTreeSet::new();
     for item in content.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
-        if !remove_derive(s, "Deserialize") {
+        if !has_derive(s, "Deserialize") {
             continue;
         }
+        if !matches!(s.fields, syn::Fields::Named(_)) {
+            // A newtype (a free-form object schema without properties): serde's derive reads its one field, which
+            // is lossless already (`JsonMap`); it only needs to be a `Wire` type too.
+            impls.push(wire_impl(&s.ident));
+            continue;
+        }
+        remove_derive(s, "Deserialize");
         let name = s.ident.to_string();
         let fields = fields_of(s)?;
         impls.extend(decoder(s, &fields, rounding.contains(&name))?);
@@ -61,6 +68,27 @@ impl VisitMut for JsonTypes {
                 *ty = syn::parse_quote!(::cardsdk_runtime::JsonMap)
             }
             _ => syn::visit_mut::visit_type_mut(self, ty),
+        }
+    }
+}
+
+fn has_derive(s: &syn::ItemStruct, name: &str) -> bool {
+    s.attrs.iter().filter(|a| a.path().is_ident("derive")).any(|attr| {
+        attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+            .is_ok_and(|paths| paths.iter().any(|p| p.segments.last().is_some_and(|seg| seg.ident == name)))
+    })
+}
+
+/// `impl Wire` through the type's `Deserialize`.
+fn wire_impl(name: &syn::Ident) -> syn::Item {
+    syn::parse_quote! {
+        impl ::cardsdk_runtime::wire::Wire for #name {
+            fn from_wire<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                _: ::cardsdk_runtime::wire::Mode,
+            ) -> ::std::result::Result<Self, D::Error> {
+                <Self as ::serde::Deserialize<'de>>::deserialize(deserializer)
+            }
         }
     }
 }
@@ -218,16 +246,7 @@ fn decoder(s: &syn::ItemStruct, fields: &[Field], rounding: bool) -> Result<Vec<
             }
         }
     };
-    let wire: syn::Item = syn::parse_quote! {
-        impl ::cardsdk_runtime::wire::Wire for #name {
-            fn from_wire<'de, D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-                _: ::cardsdk_runtime::wire::Mode,
-            ) -> ::std::result::Result<Self, D::Error> {
-                <Self as ::serde::Deserialize<'de>>::deserialize(deserializer)
-            }
-        }
-    };
+    let wire = wire_impl(name);
     Ok(vec![de, wire])
 }
 

@@ -143,6 +143,20 @@ impl From<&Value> for Json {
     }
 }
 
+impl From<&str> for Json {
+    /// The JSON string holding `text`.
+    fn from(text: &str) -> Self {
+        Json::from(Value::String(text.to_owned()))
+    }
+}
+
+impl From<String> for Json {
+    /// The JSON string holding `text`.
+    fn from(text: String) -> Self {
+        Json::from(Value::String(text))
+    }
+}
+
 impl From<Box<RawValue>> for Json {
     fn from(raw: Box<RawValue>) -> Self {
         Json(raw)
