@@ -108,34 +108,54 @@ async fn main() -> anyhow::Result<()> {
         event.event_type, event.id
     );
 
-    // 6. Every card transaction, streamed page by page, with an exact total.
+    // 6. Every card transaction, streamed page by page, with an exact total. The sandbox answers like the live
+    //    API: `mcc` as a string or a number, timestamps with several offsets, cashback and undocumented members.
     let transactions = client.card_transactions(TransactionFilter::new(), PageOptions::default())?;
-    let (count, total) = transactions
-        .try_fold((0u64, Decimal::ZERO), |(n, sum), tx| async move {
-            Ok((n + 1, sum + tx.amount_in_transaction_currency.unwrap_or_default()))
+    let (count, total, kept) = transactions
+        .try_fold((0u64, Decimal::ZERO, 0usize), |(n, sum, kept), tx| async move {
+            Ok((n + 1, sum + tx.amount_in_transaction_currency.unwrap_or_default(), kept + tx.extra.len()))
         })
         .await?;
-    println!("6. {count} card transactions streamed; total spent {total} (exact decimal, never f64)");
+    let cashback = client.api().get_card_cashback().call().await?;
+    println!(
+        "6. {count} card transactions streamed; total spent {total} (exact decimal, never f64); {kept} undocumented \
+         members kept; cashback {} {} at {}%",
+        cashback.amount.unwrap_or_default(),
+        show(cashback.currency.as_ref()),
+        show(cashback.rate_percent.as_ref()),
+    );
 
-    // 7. Balances.
+    // 7. Balances, and the external wallet's on-chain allowance (an unlimited ERC-20 approval is 2^256−1 base units).
+    let external = client.api().list_external_wallets().call().await?;
+    let allowances: Vec<String> = external
+        .iter()
+        .filter_map(|w| w.allowance)
+        .map(|a| if a.is_unlimited() { "unlimited".to_string() } else { a.to_string() })
+        .collect();
     let credit = client.api().get_credit_wallet().call().await?;
     let reward = client.api().get_reward_wallet().call().await?;
     let internal = client.api().list_internal_wallets().call().await?;
     let custodial: Vec<String> =
         internal.iter().map(|w| format!("{} {}", w.balance.unwrap_or_default(), show(w.currency.as_ref()))).collect();
     println!(
-        "7. Balances: credit {} {}, reward {} {}, custodial [{}]",
+        "7. Balances: credit {} {}, reward {} {}, custodial [{}]; external allowances [{}]",
         credit.balance.unwrap_or_default(),
         show(credit.currency.as_ref()),
         reward.balance.unwrap_or_default(),
         show(reward.currency.as_ref()),
         custodial.join(", "),
+        allowances.join(", "),
     );
 
     // 8. A fee estimate and a withdrawal (sent once: money-moving calls are never retried automatically).
     let fee = client.api().estimate_credit_withdrawal().call().await?;
     let amount: Decimal = "10.00".parse()?;
-    let withdrawal = client.api().withdraw_credit_wallet().body(WithdrawCreditWalletRequest::builder().amount(amount)).call().await?;
+    let withdrawal = client
+        .api()
+        .withdraw_credit_wallet()
+        .body(WithdrawCreditWalletRequest::builder().amount(amount))
+        .call()
+        .await?;
     let after = client.api().get_credit_wallet().call().await?.balance.unwrap_or_default();
     println!(
         "8. Withdrawal of {amount} USDC (estimated gas {} USDC): tx {}; credit balance {} → {after}",

@@ -188,7 +188,7 @@ pub async fn json_success<T: DeserializeOwned + Send>(response: reqwest::Respons
     let status = response.status();
     let headers = response.headers().clone();
     let context = crate::error::context_from(status.as_u16(), &headers);
-    let body = crate::body::read_limited(response, crate::body::DEFAULT_LIMIT, &context).await?;
+    let body = crate::body::read_all(response, &context).await?;
     let value = decode_success::<T>(&body, context)?;
     Ok(ResponseValue::new(value, status, headers))
 }

@@ -252,6 +252,7 @@ pub struct ClientBuilder {
     refresh_ahead: Option<Duration>,
     oauth_client_id: Option<String>,
     retry: RetryPolicy,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -279,6 +280,8 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// assert_eq!(DEFAULT_REFRESH_AHEAD, Duration::from_secs(5 * 60));
 /// ```
 pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+
+pub use crate::body::DEFAULT_MAX_RESPONSE_BYTES;
 
 impl ClientBuilder {
     /// A builder filled from `BAANX_*` environment variables (see [`Client::from_env`]); adjust it before building.
@@ -478,6 +481,20 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body the client reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 16 MiB). A larger body — declared
+    /// by `Content-Length` or found while streaming — is [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge),
+    /// and reading stops there: memory stays within about twice the limit, however large or endless the body.
+    ///
+    /// ```
+    /// let client = baanx::Client::builder().client_key("pk_test_123").max_response_bytes(1 << 20).build()?;
+    /// # Ok::<(), baanx::BuildError>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// The `client_id` of the OAuth flows (default: the client key, as production apps send).
     ///
     /// ```
@@ -532,6 +549,7 @@ impl ClientBuilder {
             region: self.region,
             user_agent: user_agent_header,
             refresh_ahead: self.refresh_ahead.unwrap_or(DEFAULT_REFRESH_AHEAD),
+            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES).max(1),
             budget: RetryBudget::new(self.retry.budget_capacity()),
             retry: self.retry,
         };
@@ -624,6 +642,7 @@ pub(crate) struct Config {
     pub(crate) oauth_client_id: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
+    pub(crate) max_response_bytes: usize,
 }
 
 /// The state the generated [`api::Client`] carries into the hooks: the configuration and the session.

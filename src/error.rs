@@ -434,6 +434,9 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(error: reqwest::Error, context: ErrorContext) -> Self {
+        if let Some(limit) = crate::body::too_large(&error) {
+            return Error::ResponseTooLarge { limit, context };
+        }
         if error.is_timeout() {
             return Error::Timeout { context };
         }
@@ -445,7 +448,12 @@ impl Error {
         Error::decode_at(context, None, message, body)
     }
 
-    pub(crate) fn decode_at(context: ErrorContext, path: Option<String>, message: impl fmt::Display, body: &[u8]) -> Self {
+    pub(crate) fn decode_at(
+        context: ErrorContext,
+        path: Option<String>,
+        message: impl fmt::Display,
+        body: &[u8],
+    ) -> Self {
         let message = cardsdk_runtime::redact::redact_text(&message.to_string());
         Error::Decode { path, message, body_snippet: redacted_snippet(body), context }
     }

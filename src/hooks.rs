@@ -4,7 +4,8 @@
 //!   `x-client-key` (and `X-Client-ID` where the docs use that name), `x-secret-key` only where the operation
 //!   takes it (and a typed error before sending where it needs it and the client has none), the session's
 //!   `Authorization: Bearer` (renewed first when about to expire), `x-us-env: true` for the US region, the user
-//!   agent; progenitor's `api-version` header is removed.
+//!   agent; progenitor's `api-version` header is removed; the EVM post-approval body is checked against the
+//!   reference's rules ([`delegation`](crate::delegation): chain id, address, formats) before it is sent.
 //! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration,
 //!   attempts); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
 //!   bearer, one renewal of the session and one replay; the operation id added to the response (so errors know
@@ -63,6 +64,13 @@ impl ClientHooks<Inner> for api::Client {
             if config.region == Region::Us {
                 headers.insert(US_ENV, HeaderValue::from_static("true"));
             }
+        }
+        if id == "complete_evm_delegation"
+            && let Some(body) = request.body().and_then(|b| b.as_bytes())
+            && let Err(message) = crate::delegation::check_before_send(body)
+        {
+            let error = crate::Error::InvalidRequest { message, context: ErrorContext::operation(id) };
+            return Err(preflight(id, error));
         }
         if config.region == Region::Us && op.us_env_query {
             request.url_mut().query_pairs_mut().append_pair("x-us-env", "true");
@@ -151,7 +159,7 @@ impl api::Client {
             }
         };
         tracing::Span::current().record("attempts", attempt);
-        let mut response = result?;
+        let mut response = crate::body::limit(result?, config.max_response_bytes);
         if !response.status().is_success() {
             // Only errors need to know their operation (successes are decoded, not explained).
             response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));

@@ -24,6 +24,7 @@ pub mod auth;
 mod body;
 mod call;
 pub mod client;
+pub mod delegation;
 pub mod error;
 mod hooks;
 pub mod money;
@@ -34,9 +35,9 @@ pub mod retry;
 pub mod webhooks;
 
 pub use call::Call;
+pub use cardsdk_runtime::{Json, JsonMap, Timestamp, TokenAmount};
 pub use client::{BuildError, Client, ClientBuilder, Environment, Region};
 pub use error::{Error, ErrorContext};
-pub use cardsdk_runtime::{Json, JsonMap, Timestamp, TokenAmount};
 pub use rust_decimal::Decimal;
 
 /// The README's examples, compiled as doctests.

@@ -52,9 +52,9 @@ use crate::api::types::{
     WebhookDeliveryLog, WebhookEvent, WebhookEventStatus,
 };
 use crate::call::Call;
-use cardsdk_runtime::Timestamp;
 use crate::client::Client;
 use crate::error::{Error, ErrorContext};
+use cardsdk_runtime::Timestamp;
 
 /// How a list is read.
 ///

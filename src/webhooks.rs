@@ -41,9 +41,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cardsdk_runtime::{Json, JsonMap, Timestamp};
 use hmac::{KeyInit as _, Mac as _};
 use secrecy::{ExposeSecret, SecretString};
-use cardsdk_runtime::{Json, JsonMap, Timestamp};
 use serde_json::Value;
 
 use crate::api::types::{
@@ -479,10 +479,12 @@ impl Event {
         let event_type = envelope.event_type.ok_or(WebhookError::Parse("no event_type".into()))?;
         let object = envelope.event_object.unwrap_or_default();
         let payload = match event_type {
-            WebhookEventType::KycStatusChanged => match serde_json::to_string(&object).and_then(|text| serde_json::from_str(&text)) {
-                Ok(kyc) => EventPayload::KycStatusChanged(kyc),
-                Err(_) => EventPayload::Other(object),
-            },
+            WebhookEventType::KycStatusChanged => {
+                match serde_json::to_string(&object).and_then(|text| serde_json::from_str(&text)) {
+                    Ok(kyc) => EventPayload::KycStatusChanged(kyc),
+                    Err(_) => EventPayload::Other(object),
+                }
+            }
             WebhookEventType::CardActivated => EventPayload::CardActivated(object),
             WebhookEventType::TransactionCleared => EventPayload::TransactionCleared(object),
             _ => EventPayload::Other(object),
@@ -710,7 +712,9 @@ impl Webhooks<'_> {
             url: config.url,
             event_types: config.event_types,
             is_active: config.active,
-            metadata: Some(config.metadata), extra: Default::default() };
+            metadata: Some(config.metadata),
+            extra: Default::default(),
+        };
         let answer = self.client.api().create_webhook().body(body).call().await?;
         let mut webhook = answer.data.ok_or_else(|| missing(OPERATION, "data"))?;
         let key = webhook.api_key.take().filter(|k| !k.is_empty()).ok_or_else(|| missing(OPERATION, "apiKey"))?;
@@ -763,7 +767,9 @@ impl Webhooks<'_> {
             url: Some(config.url),
             event_types: Some(config.event_types),
             is_active: Some(config.active),
-            metadata: Some(config.metadata), extra: Default::default() };
+            metadata: Some(config.metadata),
+            extra: Default::default(),
+        };
         let answer = self.client.api().update_webhook().id(id).body(body).call().await?;
         let mut webhook = answer.data.ok_or_else(|| missing(OPERATION, "data"))?;
         webhook.api_key = None;

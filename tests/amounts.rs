@@ -74,7 +74,8 @@ fn every_amount_field_is_an_exact_decimal() {
         }
         let mut body = serde_json::to_string(&instance).unwrap();
         for field in &amounts {
-            let number = if schema["properties"][field.as_str()]["format"] == "token-amount" { UINT256_MAX_USDC } else { "0.1" };
+            let number =
+                if schema["properties"][field.as_str()]["format"] == "token-amount" { UINT256_MAX_USDC } else { "0.1" };
             let member = format!("\"{field}\":{number}");
             body = if body == "{}" { format!("{{{member}}}") } else { format!("{{{member},{}", &body[1..]) };
         }

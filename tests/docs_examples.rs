@@ -93,9 +93,9 @@ impl Exact {
 
     fn without_nulls(&self) -> Exact {
         match self {
-            Exact::Object(map) => {
-                Exact::Object(map.iter().filter(|(_, v)| **v != Exact::Null).map(|(k, v)| (k.clone(), v.without_nulls())).collect())
-            }
+            Exact::Object(map) => Exact::Object(
+                map.iter().filter(|(_, v)| **v != Exact::Null).map(|(k, v)| (k.clone(), v.without_nulls())).collect(),
+            ),
             Exact::List(items) => Exact::List(items.iter().map(Exact::without_nulls).collect()),
             other => other.clone(),
         }
@@ -122,7 +122,8 @@ fn same_scalar(original: &Exact, decoded: &Exact) -> bool {
             return x == y;
         }
         // Open enums read the API's casing drift (`DEBIT` where the docs say `debit`) as the documented value.
-        return a == b || (matches!((original, decoded), (Exact::Text(_), Exact::Text(_))) && a.eq_ignore_ascii_case(b));
+        return a == b
+            || (matches!((original, decoded), (Exact::Text(_), Exact::Text(_))) && a.eq_ignore_ascii_case(b));
     }
     match (original, decoded) {
         (Exact::Bool(b), Exact::Text(t)) | (Exact::Text(t), Exact::Bool(b)) => t.eq_ignore_ascii_case(&b.to_string()),
@@ -189,7 +190,11 @@ fn check(operation: &str, kind: &str, body: &[u8]) -> (Outcome, String, Vec<Stri
     let decoded = Exact::parse(&again);
     let mut problems = Vec::new();
     contains(&original, Some(&decoded), "$", &mut problems);
-    let exact = if kind.starts_with("request") { decoded == original } else { decoded.without_nulls() == original.without_nulls() };
+    let exact = if kind.starts_with("request") {
+        decoded == original
+    } else {
+        decoded.without_nulls() == original.without_nulls()
+    };
     let outcome = if exact {
         Outcome::Exact
     } else if problems.is_empty() {
@@ -294,7 +299,13 @@ fn live_shaped_bodies_decode_and_lose_nothing() {
     for path in files_under(LIVE) {
         let rel = path.strip_prefix(LIVE).unwrap().to_string_lossy().replace('\\', "/");
         let (operation, file) = rel.split_once('/').unwrap();
-        let kind = if file.starts_with("error") { "error" } else if file.starts_with("request") { "request" } else { "response" };
+        let kind = if file.starts_with("error") {
+            "error"
+        } else if file.starts_with("request") {
+            "request"
+        } else {
+            "response"
+        };
         let (outcome, detail, lost) = check(operation, kind, &std::fs::read(&path).unwrap());
         checked += 1;
         if outcome == Outcome::Fails {
@@ -331,9 +342,19 @@ fn the_property_check_can_fail() {
     contains(&Exact::parse(r#"{"a": "1.50", "b": 2}"#), Some(&Exact::parse(r#"{"a": "1.5"}"#)), "$", &mut problems);
     assert_eq!(problems, ["$.b: missing"]);
     problems.clear();
-    contains(&Exact::parse(r#"{"a": 0.12345678901234567890123456789}"#), Some(&Exact::parse(r#"{"a": "0.1234567890123456789012345679"}"#)), "$", &mut problems);
+    contains(
+        &Exact::parse(r#"{"a": 0.12345678901234567890123456789}"#),
+        Some(&Exact::parse(r#"{"a": "0.1234567890123456789012345679"}"#)),
+        "$",
+        &mut problems,
+    );
     assert_eq!(problems.len(), 1);
     problems.clear();
-    contains(&Exact::parse(r#"[{"mcc": "5814"}, {"mcc": 5999}]"#), Some(&Exact::parse(r#"[{"mcc": 5814}, {"mcc": 5999}]"#)), "$", &mut problems);
+    contains(
+        &Exact::parse(r#"[{"mcc": "5814"}, {"mcc": 5999}]"#),
+        Some(&Exact::parse(r#"[{"mcc": 5814}, {"mcc": 5999}]"#)),
+        "$",
+        &mut problems,
+    );
     assert!(problems.is_empty(), "{problems:?}");
 }

@@ -296,3 +296,89 @@ async fn signed_deliveries_are_verified_and_retried_on_our_5xx() {
     assert!(verifier.verify_parts(ts, sig, &delivery.body).is_err(), "the old key alone fails");
     assert!(verifier.clone().add_key(new_key).verify_parts(ts, sig, &delivery.body).is_ok());
 }
+
+#[tokio::test]
+async fn live_shaped_answers_decode_losslessly_end_to_end() {
+    use baanx::api::types::{PasswordResetConfirmRequest, PasswordResetRequest, PasswordResetVerifyRequest};
+
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let client = client_for(&sandbox, Region::International);
+    oauth_sign_in(&client, &sandbox).await;
+    client.api().order_card().body(OrderCardRequest::builder().type_(CardOrderType::Virtual)).call().await.unwrap();
+
+    // Transactions: mcc as strings and numbers, timestamps with offsets, cashback objects, undocumented members.
+    let txs: Vec<_> = client
+        .card_transactions(TransactionFilter::new(), PageOptions::default())
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(txs.len(), 250, "no transaction lost, the stream did not stop early on an offset");
+    assert!(txs.iter().all(|t| t.mcc.is_some() && t.extra.get("merchantCountry").is_some()));
+    assert!(txs.windows(2).all(|w| w[0].date_time >= w[1].date_time), "newest first, by instant");
+    let offsets: std::collections::BTreeSet<_> =
+        txs.iter().filter_map(|t| t.date_time.as_ref()?.offset().map(|o| o.local_minus_utc())).collect();
+    assert!(offsets.len() > 1, "several offsets seen: {offsets:?}");
+    let earned: baanx::Decimal = txs
+        .iter()
+        .filter_map(|t| t.cashback.as_ref())
+        .filter(|c| c.status == Some(baanx::api::types::CashbackStatus::Earned))
+        .filter_map(|c| c.amount)
+        .sum();
+    let cashback = client.api().get_card_cashback().call().await.unwrap();
+    assert_eq!(cashback.amount, Some(earned), "the cashback endpoint's real shape, consistent with the transactions");
+    assert!(cashback.extra.get("lifetimeEarned").is_some());
+
+    // The unlimited approval and the long wei value.
+    let wallets = client.api().list_external_wallets().call().await.unwrap();
+    assert!(wallets.iter().any(|w| w.allowance.is_some_and(|a| a.is_unlimited())));
+    let estimate = client.api().estimate_credit_withdrawal().call().await.unwrap();
+    assert!(estimate.wei.unwrap().to_decimal().is_err(), "beyond a Decimal, kept exactly");
+
+    // JSON nested in `message`: the innermost message and code, the status kept.
+    client.api().freeze_card().call().await.unwrap();
+    let err = client.api().freeze_card().call().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status: 400, message: Some(m), code: Some(c), .. }
+            if m == "Card is already frozen" && c == "CARD_ALREADY_FROZEN"),
+        "{err:?}"
+    );
+
+    // The hosted page with prompt=consent.
+    let app = client.detached();
+    let flow = app.oauth().hosted_page("myapp://callback", &[]).prompt("consent");
+    let user = sandbox.user();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = browser
+        .post(flow.url().as_str())
+        .json(&serde_json::json!({"email": user.email, "password": user.password}))
+        .send()
+        .await
+        .unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_string();
+    app.oauth().exchange(flow.complete(&callback).unwrap()).await.unwrap();
+    assert!(sandbox.authorizations().iter().any(|a| a.prompt.as_deref() == Some("consent")));
+
+    // Password reset, undocumented, end to end: the new password signs in, the old one no longer does.
+    let fresh = client.detached();
+    let email = user.email.clone();
+    fresh
+        .api()
+        .request_password_reset()
+        .body(PasswordResetRequest::builder().email(email.clone()))
+        .call()
+        .await
+        .unwrap();
+    let verify = PasswordResetVerifyRequest::builder().email(email.clone()).code("123456".to_string());
+    let token = fresh.api().verify_password_reset().body(verify).call().await.unwrap().token.unwrap();
+    let confirm = PasswordResetConfirmRequest::builder().token(token.clone()).password("N3w-Passw0rd!".to_string());
+    fresh.api().confirm_password_reset().body(confirm).call().await.unwrap();
+    assert!(fresh.login(email.clone(), user.password.clone()).await.is_err());
+    assert!(matches!(fresh.login(email, "N3w-Passw0rd!").await.unwrap(), LoginOutcome::Authenticated(_)));
+    let again = PasswordResetConfirmRequest::builder().token(token).password("x".to_string());
+    let err = fresh.api().confirm_password_reset().body(again).call().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status: 400, code: Some(c), .. } if c == "RESET_TOKEN_INVALID"),
+        "a top-level error object: {err:?}"
+    );
+}

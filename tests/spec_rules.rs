@@ -333,7 +333,9 @@ fn amounts_are_plain_decimal_strings() {
                 if looks_like_money && !exact_amount && property["type"] != "array" && !property["allOf"].is_array() {
                     problems.push(format!("{at}.{field}: looks like money but is not a decimal or token amount"));
                 }
-                let looks_like_time = (field.ends_with("At") || field.ends_with("_at") || ["dateTime", "timestamp", "date", "revocationTimestamp"].contains(&field.as_str()))
+                let looks_like_time = (field.ends_with("At")
+                    || field.ends_with("_at")
+                    || ["dateTime", "timestamp", "date", "revocationTimestamp"].contains(&field.as_str()))
                     && property["type"] == "string";
                 if looks_like_time && property["format"] != "timestamp" {
                     problems.push(format!("{at}.{field}: looks like a timestamp but is not `format: timestamp`"));

@@ -122,7 +122,10 @@ fn amounts_decode_exactly_from_a_json_value_too() {
 
 #[test]
 fn request_amounts_are_sent_as_decimal_strings_with_their_scale() {
-    let body = WithdrawCreditWalletRequest::try_from(WithdrawCreditWalletRequest::builder().amount(baanx::Decimal::new(1000, 2))).unwrap();
+    let body = WithdrawCreditWalletRequest::try_from(
+        WithdrawCreditWalletRequest::builder().amount(baanx::Decimal::new(1000, 2)),
+    )
+    .unwrap();
     assert_eq!(serde_json::to_value(&body).unwrap(), json!({"amount": "10.00"}));
 }
 

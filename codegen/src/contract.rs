@@ -30,7 +30,11 @@ impl Contract {
 
     /// The names of the component schemas.
     pub fn schema_names(&self) -> Vec<String> {
-        self.raw.pointer("/components/schemas").and_then(Value::as_object).map(|s| s.keys().cloned().collect()).unwrap_or_default()
+        self.raw
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Object schemas marked with the boolean extension `flag` (e.g. `x-amount-rounding`), by Rust type name.
@@ -114,7 +118,9 @@ pub fn operations(contract: &Contract, types: &str) -> Result<Vec<Operation>, St
             let id = op["operationId"].as_str().ok_or_else(|| format!("{label}: no operationId"))?.to_string();
             let at = |msg: String| format!("operation `{id}` ({label}): {msg}");
             let snake = !id.is_empty()
-                && id.split('_').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+                && id
+                    .split('_')
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
                 && id.starts_with(|c: char| c.is_ascii_lowercase());
             if !snake {
                 return Err(at("operationId is not snake_case".into()));

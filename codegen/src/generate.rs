@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
-
 use crate::contract::{Contract, METHODS, rust_type_name};
 use crate::enums::OpenEnum;
 
@@ -18,7 +17,11 @@ pub const FORMATS: [(&str, &str); 3] = [
 /// progenitor's settings: builder interface, one merged client, hooks required with `inner` as the client state,
 /// `PartialEq` on every type, the exact formats of [`FORMATS`], and every enum component replaced by the open enum
 /// generated at `types_path::<Name>` (see [`crate::enums`]).
-pub fn settings(inner: &str, types_path: &str, enums: &BTreeMap<String, OpenEnum>) -> Result<GenerationSettings, String> {
+pub fn settings(
+    inner: &str,
+    types_path: &str,
+    enums: &BTreeMap<String, OpenEnum>,
+) -> Result<GenerationSettings, String> {
     let inner: proc_macro2::TokenStream = inner.parse().map_err(|e| format!("inner type {inner:?}: {e}"))?;
     let mut settings = GenerationSettings::new();
     settings

@@ -64,9 +64,8 @@ impl VisitMut for JsonTypes {
         let text = quote!(#ty).to_string().replace(' ', "");
         match text.as_str() {
             "::serde_json::Value" | "serde_json::Value" => *ty = syn::parse_quote!(::cardsdk_runtime::Json),
-            "::serde_json::Map<::std::string::String,::serde_json::Value>" | "serde_json::Map<String,serde_json::Value>" => {
-                *ty = syn::parse_quote!(::cardsdk_runtime::JsonMap)
-            }
+            "::serde_json::Map<::std::string::String,::serde_json::Value>"
+            | "serde_json::Map<String,serde_json::Value>" => *ty = syn::parse_quote!(::cardsdk_runtime::JsonMap),
             _ => syn::visit_mut::visit_type_mut(self, ty),
         }
     }
@@ -97,10 +96,13 @@ fn wire_impl(name: &syn::Ident) -> syn::Item {
 fn remove_derive(s: &mut syn::ItemStruct, name: &str) -> bool {
     let mut found = false;
     for attr in s.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated) else {
+        let Ok(paths) =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        else {
             continue;
         };
-        let kept: Vec<&syn::Path> = paths.iter().filter(|p| p.segments.last().is_none_or(|seg| seg.ident != name)).collect();
+        let kept: Vec<&syn::Path> =
+            paths.iter().filter(|p| p.segments.last().is_none_or(|seg| seg.ident != name)).collect();
         if kept.len() != paths.len() {
             found = true;
             *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
@@ -160,9 +162,7 @@ fn fields_of(s: &mut syn::ItemStruct) -> Result<Vec<Field>, String> {
             .map_err(|e| format!("type `{struct_name}` field `{ident}`: {e}"))?;
         }
         // Deserialize-only attributes have no use any more.
-        field.attrs.retain(|a| {
-            !(a.path().is_ident("serde") && quote!(#a).to_string().contains("deserialize_with"))
-        });
+        field.attrs.retain(|a| !(a.path().is_ident("serde") && quote!(#a).to_string().contains("deserialize_with")));
         let ty = field.ty.clone();
         let is_option = quote!(#ty).to_string().replace(' ', "").starts_with("::std::option::Option<");
         let finish = match (default, has_default || is_option) {
@@ -193,7 +193,11 @@ fn decoder(s: &syn::ItemStruct, fields: &[Field], rounding: bool) -> Result<Vec<
         return Err(format!("type `{name}`: too many fields"));
     }
     let expecting = format!("a {name} object");
-    let mode = if rounding { quote!(::cardsdk_runtime::wire::Mode::Rounding) } else { quote!(::cardsdk_runtime::wire::Mode::Exact) };
+    let mode = if rounding {
+        quote!(::cardsdk_runtime::wire::Mode::Rounding)
+    } else {
+        quote!(::cardsdk_runtime::wire::Mode::Exact)
+    };
     let index: Vec<u16> = (0..fields.len() as u16).collect();
     let wires: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
     let slots: Vec<syn::Ident> = (0..fields.len()).map(|i| format_ident!("__f{i}")).collect();

@@ -67,7 +67,11 @@ impl ErrorBody {
             }
             Err(_) => {
                 let html = content_type.is_some_and(|ct| ct.contains("html")) || trimmed.starts_with('<');
-                let message = if html { html_title(trimmed).or_else(|| reason.map(str::to_string)) } else { Some(clean(trimmed)) };
+                let message = if html {
+                    html_title(trimmed).or_else(|| reason.map(str::to_string))
+                } else {
+                    Some(clean(trimmed))
+                };
                 ErrorBody { message, details: Some(json!({ "text": clean(trimmed) })), ..Default::default() }
             }
         }
@@ -151,9 +155,11 @@ fn extract(value: &Value, depth: usize) -> Found {
                     }
                 }
             }
-            let own_message = MESSAGE_KEYS.iter().filter_map(|k| map.get(*k)).find(|v| embedded(v).is_none()).and_then(text_of);
+            let own_message =
+                MESSAGE_KEYS.iter().filter_map(|k| map.get(*k)).find(|v| embedded(v).is_none()).and_then(text_of);
             let error_text = map.get("error").filter(|v| embedded(v).is_none()).and_then(text_of);
-            let own_code = CODE_KEYS.iter().filter_map(|k| map.get(*k)).find_map(text_of).or_else(|| error_text.clone());
+            let own_code =
+                CODE_KEYS.iter().filter_map(|k| map.get(*k)).find_map(text_of).or_else(|| error_text.clone());
             let own_kind = map.get("type").and_then(text_of);
             Found {
                 message: inner.message.or(own_message).or(error_text),
@@ -228,7 +234,9 @@ mod tests {
     fn every_shape() {
         assert_eq!(read(r#"{"message": "Card is already frozen"}"#), pair("Card is already frozen", None));
         assert_eq!(
-            read(r#"{"error": "invalid_grant", "error_description": "Authorization code has expired", "details": {"a": 1}}"#),
+            read(
+                r#"{"error": "invalid_grant", "error_description": "Authorization code has expired", "details": {"a": 1}}"#
+            ),
             pair("Authorization code has expired", Some("invalid_grant"))
         );
         assert_eq!(
@@ -241,10 +249,15 @@ mod tests {
         );
         assert_eq!(read(r#"{"errorMessage": "Nope", "errorCode": "N1"}"#), pair("Nope", Some("N1")));
         assert_eq!(read(r#"{"detail": "Not allowed"}"#), pair("Not allowed", None));
-        assert_eq!(read(r#"{"errors": [{"message": "first", "code": "F"}, {"message": "second"}]}"#), pair("first", Some("F")));
+        assert_eq!(
+            read(r#"{"errors": [{"message": "first", "code": "F"}, {"message": "second"}]}"#),
+            pair("first", Some("F"))
+        );
         assert_eq!(read(r#"{"data": {"message": "inside data"}}"#), pair("inside data", None));
         assert_eq!(
-            read(r#"{"code": 1000, "message": "Invalid payload.", "type": "INVALID_PAYLOAD", "errors": [{"key": "email", "reason": "must not be blank"}]}"#),
+            read(
+                r#"{"code": 1000, "message": "Invalid payload.", "type": "INVALID_PAYLOAD", "errors": [{"key": "email", "reason": "must not be blank"}]}"#
+            ),
             pair("Invalid payload.", Some("1000"))
         );
         // JSON in `message`, twice nested.
@@ -274,6 +287,9 @@ mod tests {
             None,
         );
         let all = format!("{:?}", b);
-        assert!(!all.contains("eyJhbGciOiJIUzI1NiJ9") && !all.contains("abc") && !all.contains("4111111111111111"), "{all}");
+        assert!(
+            !all.contains("eyJhbGciOiJIUzI1NiJ9") && !all.contains("abc") && !all.contains("4111111111111111"),
+            "{all}"
+        );
     }
 }

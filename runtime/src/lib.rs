@@ -24,6 +24,7 @@ pub mod timestamp;
 pub mod token;
 pub mod wire;
 
+pub use chrono;
 pub use json::{Json, JsonMap};
 pub use rust_decimal::Decimal;
 pub use timestamp::Timestamp;

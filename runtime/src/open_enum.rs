@@ -1,7 +1,7 @@
 //! Open enumerations: the documented values as variants, anything else kept as `Unknown(String)`.
 //!
 //! The APIs add statuses, categories and types their docs do not list. A closed Rust enum would fail the whole
-//! response on such a value; every value set of a contract is therefore generated through [`open_enum!`]:
+//! response on such a value; every value set of a contract is therefore generated through [`open_enum!`](crate::open_enum!):
 //!
 //! - decoding matches the wire value exactly, then ignoring ASCII case (casing drifts between endpoints), and keeps
 //!   any other value as `Unknown(String)`; a number or boolean is read as its JSON text; it never fails on a scalar;
@@ -24,7 +24,7 @@
 //! ```
 
 /// Defines an open enum: `Name { Variant = "wire", ... }` plus an `Unknown(String)` catch-all (see the
-/// [module docs](crate::open_enum)).
+/// [module docs](mod@crate::open_enum)).
 #[macro_export]
 macro_rules! open_enum {
     (

@@ -146,7 +146,11 @@ pub fn redact_text(text: &str) -> String {
             after_bearer = false;
             continue;
         }
-        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '<' | '>' | '=' | '&')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')' | '<' | '>' | '=' | '&')
+            })
+            .unwrap_or(rest.len());
         if end == 0 {
             let c = rest.chars().next().unwrap_or(' ');
             out.push(c);
@@ -219,7 +223,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A value quoted for an error message: shortened, and withheld when it looks like a secret.
@@ -259,7 +263,8 @@ mod tests {
 
     #[test]
     fn by_name_in_nested_json() {
-        let mut v = serde_json::json!({"a": [{"refresh_token": "r"}], "b": {"cvc": "123"}, "n": null, "pin_code": 1234});
+        let mut v =
+            serde_json::json!({"a": [{"refresh_token": "r"}], "b": {"cvc": "123"}, "n": null, "pin_code": 1234});
         redact_json(&mut v);
         assert_eq!(v["a"][0]["refresh_token"], REDACTED);
         assert_eq!(v["b"]["cvc"], REDACTED);

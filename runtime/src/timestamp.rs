@@ -177,7 +177,8 @@ fn parse_clock(clock: &str) -> Option<NaiveTime> {
         None => (clock, None),
     };
     let parts: Vec<&str> = hms.split(':').collect();
-    let number = |s: &str| (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
+    let number =
+        |s: &str| (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
     let (h, m, s) = match parts[..] {
         [h, m] if fraction.is_none() => (number(h)?, number(m)?, 0),
         [h, m, s] => (number(h)?, number(m)?, number(s)?),
@@ -213,9 +214,16 @@ fn offset_seconds(zone: &str) -> Option<i32> {
 }
 
 impl From<DateTime<Utc>> for Timestamp {
-    /// RFC 3339 in UTC with milliseconds (`2024-01-15T10:30:00.000Z`), the APIs' usual form.
+    /// RFC 3339 in UTC with milliseconds (`2024-01-15T10:30:00.000Z`), the APIs' usual form; the instant is the
+    /// text's (truncated to milliseconds).
     fn from(at: DateTime<Utc>) -> Self {
-        Timestamp { text: at.to_rfc3339_opts(SecondsFormat::Millis, true), at: at.fixed_offset(), zoned: true, date_only: false }
+        let at = chrono::SubsecRound::trunc_subsecs(at, 3);
+        Timestamp {
+            text: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            at: at.fixed_offset(),
+            zoned: true,
+            date_only: false,
+        }
     }
 }
 
@@ -309,8 +317,18 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_time() {
-        for bad in ["", "2024", "2024-01-15X10:00:00Z", "2024-01-15T25:00:00Z", "2024-01-15T10:00:00+2", "2024-02-30",
-            "2024-01-15T10:00:00.Z", "2024-01-15T10", "2024-01-15T10:00:00+05:00:00", "now"] {
+        for bad in [
+            "",
+            "2024",
+            "2024-01-15X10:00:00Z",
+            "2024-01-15T25:00:00Z",
+            "2024-01-15T10:00:00+2",
+            "2024-02-30",
+            "2024-01-15T10:00:00.Z",
+            "2024-01-15T10",
+            "2024-01-15T10:00:00+05:00:00",
+            "now",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -106,7 +106,8 @@ impl TokenAmount {
             scale = MAX_SCALE as i64;
         }
         let trimmed = digits.trim_start_matches('0');
-        let units = if trimmed.is_empty() { U256::ZERO } else { U256::from_str_radix(trimmed, 10).map_err(|_| overflow())? };
+        let units =
+            if trimmed.is_empty() { U256::ZERO } else { U256::from_str_radix(trimmed, 10).map_err(|_| overflow())? };
         Ok(TokenAmount { units, scale: scale as u8 })
     }
 
@@ -138,11 +139,13 @@ impl TokenAmount {
         match self.scale.cmp(&decimals) {
             Ordering::Equal => Ok(self.units),
             Ordering::Less => {
-                let factor = pow10(u32::from(decimals - self.scale)).ok_or_else(|| AmountError::Overflow { text: described() })?;
+                let factor = pow10(u32::from(decimals - self.scale))
+                    .ok_or_else(|| AmountError::Overflow { text: described() })?;
                 self.units.checked_mul(factor).ok_or_else(|| AmountError::Overflow { text: described() })
             }
             Ordering::Greater => {
-                let factor = pow10(u32::from(self.scale - decimals)).ok_or_else(|| AmountError::PrecisionLoss { text: described() })?;
+                let factor = pow10(u32::from(self.scale - decimals))
+                    .ok_or_else(|| AmountError::PrecisionLoss { text: described() })?;
                 let (quotient, remainder) = self.units.div_rem(factor);
                 if remainder.is_zero() { Ok(quotient) } else { Err(AmountError::PrecisionLoss { text: described() }) }
             }
@@ -351,7 +354,10 @@ mod tests {
         let max = TokenAmount::parse(MAX).unwrap();
         assert!(max.is_unlimited());
         assert_eq!(max.to_string(), MAX);
-        assert!(TokenAmount::parse("115792089237316195423570985008687907853269984665640564039457584007913129639936").is_err());
+        assert!(
+            TokenAmount::parse("115792089237316195423570985008687907853269984665640564039457584007913129639936")
+                .is_err()
+        );
         for scale in [0, 6, 18, 77] {
             let a = TokenAmount::from_base_units(U256::MAX, scale);
             assert_eq!(TokenAmount::parse(&a.to_string()).unwrap().units(), U256::MAX, "scale {scale}");
@@ -383,7 +389,10 @@ mod tests {
 
     #[test]
     fn serde_round_trip() {
-        assert!(serde_json::from_str::<TokenAmount>(&format!("{MAX}.5")).is_err(), "the digits 2^256-1 then 5 do not fit");
+        assert!(
+            serde_json::from_str::<TokenAmount>(&format!("{MAX}.5")).is_err(),
+            "the digits 2^256-1 then 5 do not fit"
+        );
         let b: TokenAmount = serde_json::from_str("\"500.25\"").unwrap();
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"500.25\"");
         let c: TokenAmount = serde_json::from_str("6219123007416").unwrap();

@@ -40,7 +40,8 @@ pub(crate) async fn login(State(st): State<Shared>, c: Client, JsonBody(b): Json
         .ok_or_else(|| ApiError::bad_request("Invalid Credentials"))?;
     if user.otp_required {
         match otp.as_deref() {
-            None => return Ok(ok(login_answer(&user, None, true))),
+            // As the live API does: while the OTP is pending, `accessToken` is the placeholder string "null".
+            None => return Ok(ok(login_answer(&user, Some("null"), true))),
             Some(code) if code != OTP_CODE => return Err(ApiError::bad_request("Invalid OTP")),
             Some(_) => {}
         }

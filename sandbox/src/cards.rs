@@ -1,4 +1,5 @@
-//! The card (status, order, freeze, unfreeze, secure-view tokens and their pages, cashback) and product orders.
+//! The card (status, order, freeze, unfreeze, secure-view tokens and their pages) and product orders. The card's
+//! cashback is with the transactions it is earned on.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,9 @@ fn card_json(c: &Card) -> Value {
         "status": c.status,
         "type": c.card_type,
         "orderedAt": c.ordered_at,
+        // Undocumented members the live API sends.
+        "isPinSet": true,
+        "provider": "MASTERCARD",
     })
 }
 
@@ -42,7 +46,12 @@ pub(crate) async fn status(State(st): State<Shared>, a: Authed) -> ApiResult<Res
 pub(crate) async fn order(State(st): State<Shared>, a: Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
     let card_type = b.str("type")?;
     if card_type != "VIRTUAL" {
-        return Err(ApiError::validation(format!("Validation Error: type must be VIRTUAL (got {card_type})")));
+        // One of the live API's other error shapes: `{errorMessage, errorCode}`.
+        return Err(ApiError::error_message(
+            422,
+            format!("Validation Error: type must be VIRTUAL (got {card_type})"),
+            "INVALID_CARD_TYPE",
+        ));
     }
     let card = {
         let mut inner = st.inner();
@@ -100,7 +109,10 @@ fn set_status(st: &Shared, user_id: &str, freeze: bool) -> ApiResult<Response> {
     let card = inner.user_mut(user_id).and_then(|u| u.card.as_mut()).ok_or_else(card_not_found)?;
     match (freeze, card.status.as_str()) {
         (true, "ACTIVE") => card.status = "FROZEN".into(),
-        (true, "FROZEN") => return Err(ApiError::bad_request("Card is already frozen")),
+        // As the live API does: the error object JSON-encoded inside `message`.
+        (true, "FROZEN") => {
+            return Err(ApiError::nested_in_message(400, "Card is already frozen", "CARD_ALREADY_FROZEN"));
+        }
         (false, "FROZEN") => card.status = "ACTIVE".into(),
         (false, "ACTIVE") => return Err(ApiError::bad_request("Card is not frozen")),
         (_, "BLOCKED") => return Err(ApiError::bad_request("Card is blocked: order a replacement card")),
@@ -239,14 +251,6 @@ pub(crate) async fn set_pin_page(State(st): State<Shared>, q: Query) -> Response
          maxlength=\"4\"></label><button type=\"button\">Save</button></form></body></html>"
             .into(),
     )
-}
-
-/// `GET /v1/card/cashback` (undocumented, used in production).
-pub(crate) async fn cashback(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
-    let inner = st.inner();
-    let u = inner.user(&a.user_id).ok_or_else(ApiError::not_authenticated)?;
-    let w = &u.wallets.reward;
-    Ok(ok(json!({ "id": w.id, "balance": w.balance.to_string(), "currency": w.currency })))
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::response::Response;
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ApiResult, json_status, ok};
 use crate::extract::{Authed, JsonBody, Obj};
-use crate::state::{DelegationToken, ExternalWallet, Shared, Tenant};
+use crate::state::{DelegationToken, ExternalWallet, Shared, Tenant, WireAmount};
 use crate::util;
 
 const TOKEN_TTL: Duration = Duration::from_secs(600);
@@ -134,7 +133,7 @@ struct Approval {
     address: String,
     network: String,
     currency: String,
-    amount: Decimal,
+    amount: String,
     token: String,
 }
 
@@ -156,7 +155,7 @@ fn common(b: &Obj, networks: &[&str]) -> ApiResult<(Approval, String, String, St
     if !util::is_decimal_string(&amount) {
         return Err(validation("amount must match ^\\d+(\\.\\d+)?$ (whole token units, e.g. \"5000\")"));
     }
-    let amount: Decimal = amount.parse().map_err(|_| validation("amount is out of range"))?;
+    // Kept as text: an unlimited approval (2^256−1 base units) is beyond `rust_decimal`.
     Ok((Approval { address, network, currency, amount, token }, tx_hash, sig_hash, sig_message))
 }
 
@@ -181,7 +180,7 @@ fn register(st: &Shared, a: &Authed, ap: Approval) -> ApiResult<Response> {
     let mut used_new_id = false;
     if let Some(w) = u.wallets.external.iter_mut().find(|w| same(w)) {
         // Redelegation replaces the allowance, whatever is left of the old one.
-        w.allowance = ap.amount;
+        w.allowance = WireAmount::string(ap.amount);
     } else {
         let priority = u.wallets.external.iter().map(|w| w.priority).max().unwrap_or(0) + 1;
         u.wallets.external.push(ExternalWallet {
@@ -189,8 +188,8 @@ fn register(st: &Shared, a: &Authed, ap: Approval) -> ApiResult<Response> {
             address: ap.address,
             currency: ap.currency,
             network: ap.network,
-            balance: Decimal::new(100_000, 2),
-            allowance: ap.amount,
+            balance: WireAmount::string("1000.00"),
+            allowance: WireAmount::string(ap.amount),
             priority,
         });
         used_new_id = true;

@@ -1,8 +1,27 @@
-//! The documented error bodies: `{message}` (v1), `{error, error_description}` (OAuth), `{error, details}` (consent).
+//! The error bodies. The documented ones: `{message}` (v1), `{error, error_description}` (OAuth), `{error, details}`
+//! (consent). And, on a few routes, the other shapes the live API answers (field notes): an error object JSON-encoded
+//! inside `message`, a top-level `error` object `{status, message, errorCode}`, `{errorMessage, errorCode}`, and
+//! `{errors: [{field, message}]}`. The HTTP status is the same whatever the shape.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+
+/// The live API's error object, `{"status", "message", "errorCode"}` in that order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorObject<'a> {
+    status: u16,
+    message: &'a str,
+    error_code: &'a str,
+}
+
+/// `{"error": {..}}`, for the JSON-in-a-string shape.
+#[derive(Serialize)]
+struct Wrapped<'a> {
+    error: ErrorObject<'a>,
+}
 
 /// An error answer: a status, a JSON body and optional extra headers.
 #[derive(Debug, Clone)]
@@ -108,6 +127,42 @@ impl ApiError {
         Self::consent(404, "Not found", details)
     }
 
+    /// A live-API shape: `{"message": "{\"error\":{\"status\":..,\"message\":..,\"errorCode\":..}}"}`, the
+    /// error object JSON-encoded inside `message`.
+    pub(crate) fn nested_in_message(code: u16, msg: &str, error_code: &str) -> Self {
+        let inner = Wrapped { error: ErrorObject { status: code, message: msg, error_code } };
+        // Serialising plain strings and a number cannot fail; the fallback keeps the message readable anyway.
+        let text = serde_json::to_string(&inner).unwrap_or_else(|_| msg.to_string());
+        Self::message(code, text)
+    }
+
+    /// A live-API shape: a top-level `error` object, `{"error": {"status", "message", "errorCode"}}`.
+    pub(crate) fn error_object(code: u16, msg: &str, error_code: &str) -> Self {
+        ApiError {
+            status: status(code),
+            body: json!({ "error": { "status": code, "message": msg, "errorCode": error_code } }),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A live-API shape: `{"errorMessage", "errorCode"}`.
+    pub(crate) fn error_message(code: u16, msg: impl Into<String>, error_code: &str) -> Self {
+        ApiError {
+            status: status(code),
+            body: json!({ "errorMessage": msg.into(), "errorCode": error_code }),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A live-API shape: a list of field errors, `{"errors": [{"field", "message"}]}`.
+    pub(crate) fn field_errors(code: u16, field: &str, msg: impl Into<String>) -> Self {
+        ApiError {
+            status: status(code),
+            body: json!({ "errors": [{ "field": field, "message": msg.into() }] }),
+            headers: Vec::new(),
+        }
+    }
+
     /// Adds a header to the answer.
     pub(crate) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
@@ -151,4 +206,28 @@ pub(crate) fn redirect(location: &str) -> Response {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_shapes() {
+        let nested = ApiError::nested_in_message(400, "Card is already frozen", "CARD_ALREADY_FROZEN");
+        assert_eq!(nested.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            nested.body,
+            json!({ "message": r#"{"error":{"status":400,"message":"Card is already frozen","errorCode":"CARD_ALREADY_FROZEN"}}"# })
+        );
+        let object = ApiError::error_object(400, "Invalid reset token", "RESET_TOKEN_INVALID");
+        assert_eq!(
+            object.body["error"],
+            json!({ "status": 400, "message": "Invalid reset token", "errorCode": "RESET_TOKEN_INVALID" })
+        );
+        let flat = ApiError::error_message(422, "bad", "X");
+        assert_eq!((flat.status.as_u16(), flat.body), (422, json!({ "errorMessage": "bad", "errorCode": "X" })));
+        let list = ApiError::field_errors(422, "a", "b");
+        assert_eq!(list.body, json!({ "errors": [{ "field": "a", "message": "b" }] }));
+    }
 }

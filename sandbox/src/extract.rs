@@ -278,6 +278,11 @@ impl Obj {
         format!("{}{field}", self.prefix)
     }
 
+    /// Where this object is in the body (`wallets[0].`, empty at the top).
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn present(&self, field: &str) -> Option<&Value> {
         self.map.get(field).filter(|v| !v.is_null())
     }

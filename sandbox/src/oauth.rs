@@ -11,7 +11,7 @@ use crate::auth::issue_oauth_tokens;
 use crate::errors::{ApiError, ApiResult, html, ok, redirect};
 use crate::extract::{Authed, Client, FormOrJson, JsonBody, Query, check_secret};
 use crate::state::{AuthCode, Inner, OAuthSession, OTP_CODE, Shared, State as St, Tenant, User};
-use crate::util;
+use crate::{Authorization, util};
 
 /// Lifetime of an authorization session and of a code.
 const TEN_MINUTES: Duration = Duration::from_secs(600);
@@ -22,6 +22,8 @@ struct AuthParams {
     state: Option<String>,
     code_challenge: String,
     scope: Option<String>,
+    /// OpenID Connect `prompt` (`consent`, `login`, ...): accepted and recorded; the sandbox's page is the same.
+    prompt: Option<String>,
 }
 
 fn is_unreserved(s: &str) -> bool {
@@ -65,6 +67,7 @@ fn auth_params<'a>(st: &St, get: impl Fn(&str) -> Option<&'a str>, state_require
         state,
         code_challenge: code_challenge.to_string(),
         scope: get("scope").filter(|s| !s.is_empty()).map(str::to_string),
+        prompt: get("prompt").filter(|s| !s.is_empty()).map(str::to_string),
     })
 }
 
@@ -104,20 +107,38 @@ pub(crate) async fn initiate(State(st): State<Shared>, c: Client) -> ApiResult<R
     }
 }
 
-fn new_code(inner: &mut Inner, user: &User, redirect_uri: &str, challenge: &str, scope: Option<String>) -> String {
+/// What an authorization grants: where it happened and what the client asked for.
+struct Grant<'a> {
+    via: &'static str,
+    redirect_uri: &'a str,
+    challenge: &'a str,
+    scope: Option<String>,
+    prompt: Option<String>,
+}
+
+/// Issues a code for `user` and records the authorization.
+fn new_code(inner: &mut Inner, user: &User, g: Grant<'_>) -> String {
     let code = util::random_token(24);
     inner.codes.insert(
         code.clone(),
         AuthCode {
             user_id: user.id.clone(),
             tenant: user.tenant,
-            redirect_uri: Some(redirect_uri.to_string()),
-            code_challenge: challenge.to_string(),
+            redirect_uri: Some(g.redirect_uri.to_string()),
+            code_challenge: g.challenge.to_string(),
             expires_at: Instant::now() + TEN_MINUTES,
             used: false,
-            scope,
+            scope: g.scope.clone(),
         },
     );
+    inner.authorizations.push(Authorization {
+        via: g.via.to_string(),
+        user_id: user.id.clone(),
+        redirect_uri: g.redirect_uri.to_string(),
+        scope: g.scope,
+        prompt: g.prompt,
+        at: Instant::now(),
+    });
     code
 }
 
@@ -148,7 +169,14 @@ pub(crate) async fn authorize(State(st): State<Shared>, a: Authed, JsonBody(b): 
     }
     let session = take_session(&mut inner, &sid)?;
     let user = inner.user(&a.user_id).cloned().ok_or_else(ApiError::not_authenticated)?;
-    let code = new_code(&mut inner, &user, &session.redirect_uri, &session.code_challenge, None);
+    let grant = Grant {
+        via: "/v1/auth/oauth/authorize",
+        redirect_uri: &session.redirect_uri,
+        challenge: &session.code_challenge,
+        scope: None,
+        prompt: None,
+    };
+    let code = new_code(&mut inner, &user, grant);
     let url = util::append_query(&session.redirect_uri, &[("state", &session.state), ("code", &code)]);
     Ok(ok(json!({ "url": url, "code": code, "state": session.state })))
 }
@@ -336,7 +364,14 @@ pub(crate) async fn hosted_login_submit(State(st): State<Shared>, q: Query, form
     if let Some(s) = inner.oauth_sessions.get_mut(&sid) {
         s.used = true;
     }
-    let code = new_code(&mut inner, &user, &session.redirect_uri, &session.code_challenge, None);
+    let grant = Grant {
+        via: "/hosted/login",
+        redirect_uri: &session.redirect_uri,
+        challenge: &session.code_challenge,
+        scope: None,
+        prompt: None,
+    };
+    let code = new_code(&mut inner, &user, grant);
     redirect(&util::append_query(&session.redirect_uri, &[("code", &code), ("state", &session.state)]))
 }
 
@@ -349,6 +384,7 @@ fn oauth2_action(q: &Query) -> String {
         "state",
         "code_challenge",
         "code_challenge_method",
+        "prompt",
         "x-us-env",
         "region",
     ]
@@ -374,7 +410,14 @@ pub(crate) async fn oauth2_submit(State(st): State<Shared>, q: Query, form: Form
         Ok(u) => u,
         Err(msg) => return Ok(html(401, login_page("Sign in to Baanx (sandbox)", &oauth2_action(&q), &[], Some(msg)))),
     };
-    let code = new_code(&mut inner, &user, &p.redirect_uri, &p.code_challenge, p.scope.clone());
+    let grant = Grant {
+        via: "/v1/auth/oauth2/authorize",
+        redirect_uri: &p.redirect_uri,
+        challenge: &p.code_challenge,
+        scope: p.scope.clone(),
+        prompt: p.prompt.clone(),
+    };
+    let code = new_code(&mut inner, &user, grant);
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = &p.state {
         params.push(("state", s));

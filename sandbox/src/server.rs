@@ -23,7 +23,7 @@ use tower::ServiceExt;
 use crate::errors::ApiError;
 use crate::faults::{self, Fault};
 use crate::state::{Shared, lock};
-use crate::{LoggedRequest, auth, cards, consent, delegation, oauth, transactions, users, wallets, webhooks};
+use crate::{LoggedRequest, auth, cards, consent, delegation, oauth, password, transactions, users, wallets, webhooks};
 
 /// Largest request body read (larger ones get 413).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -35,6 +35,9 @@ pub(crate) fn router(st: Shared) -> Router {
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/login/otp", post(auth::send_otp))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/auth/password/reset/request", post(password::request))
+        .route("/v1/auth/password/reset/verify", post(password::verify))
+        .route("/v1/auth/password/reset/confirm", post(password::confirm))
         .route("/v1/auth/oauth/revoke", delete(auth::revoke))
         .route("/v1/auth/oauth/authorize/initiate", get(oauth::initiate))
         .route("/v1/auth/oauth/authorize", post(oauth::authorize))
@@ -67,7 +70,7 @@ pub(crate) fn router(st: Shared) -> Router {
         .route("/v1/card/details/token", post(cards::details_token))
         .route("/v1/card/pin/token", post(cards::pin_token))
         .route("/v1/card/set-pin/token", post(cards::set_pin_token))
-        .route("/v1/card/cashback", get(cards::cashback))
+        .route("/v1/card/cashback", get(transactions::cashback))
         .route("/v1/card/transactions", get(transactions::list))
         .route("/v1/card/transactions/statement", get(transactions::statement))
         .route("/details-image", get(cards::details_image))

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::faults::FaultRule;
 use crate::util::{self, Det};
-use crate::{Delivery, LoggedRequest, TestUser};
+use crate::{Authorization, Delivery, LoggedRequest, TestUser};
 
 /// The fixed OTP (and e-mail/SMS verification code) of the sandbox.
 pub(crate) const OTP_CODE: &str = "123456";
@@ -122,6 +122,12 @@ pub(crate) struct Inner {
     pub(crate) events: Vec<Event>,
     pub(crate) delivery_logs: Vec<DeliveryLog>,
     pub(crate) next_priority_id: u64,
+    /// Every authorization code issued, in order (for [`crate::Sandbox::authorizations`]).
+    pub(crate) authorizations: Vec<Authorization>,
+    /// Pending password resets (at most one per user).
+    pub(crate) password_resets: Vec<PasswordReset>,
+    /// Single-use password-reset tokens from the verify step.
+    pub(crate) reset_tokens: HashMap<String, ResetToken>,
 }
 
 impl Inner {
@@ -245,16 +251,52 @@ pub(crate) struct InternalWallet {
     pub(crate) history: Vec<HistoryEntry>,
 }
 
-/// An external (delegated) wallet with its priority entry.
+/// An external (delegated) wallet with its priority entry. Its amounts are kept as text: an unlimited ERC-20
+/// approval (2^256−1 base units) does not fit a `Decimal`.
 #[derive(Debug, Clone)]
 pub(crate) struct ExternalWallet {
     pub(crate) priority_id: u64,
     pub(crate) address: String,
     pub(crate) currency: String,
     pub(crate) network: String,
-    pub(crate) balance: Decimal,
-    pub(crate) allowance: Decimal,
+    pub(crate) balance: WireAmount,
+    pub(crate) allowance: WireAmount,
     pub(crate) priority: u32,
+}
+
+/// An exact decimal amount as text, sent as a JSON string or, as some live answers do, as a JSON number written
+/// from the same text (never through `f64`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WireAmount {
+    /// The decimal text, `^\d+(\.\d+)?$`.
+    pub(crate) text: String,
+    /// Sent as a JSON number instead of a string.
+    pub(crate) as_number: bool,
+}
+
+impl WireAmount {
+    /// An amount sent as a JSON string.
+    pub(crate) fn string(text: impl Into<String>) -> Self {
+        WireAmount { text: text.into(), as_number: false }
+    }
+
+    /// An amount sent as a JSON number.
+    pub(crate) fn number(text: impl Into<String>) -> Self {
+        WireAmount { text: text.into(), as_number: true }
+    }
+
+    /// The JSON text of the amount. A number whose text is not a valid JSON number (`007`) goes out as a string.
+    pub(crate) fn raw(&self) -> Box<serde_json::value::RawValue> {
+        let quoted = || {
+            serde_json::value::to_raw_value(&self.text).unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned())
+        };
+        let leading_zero = self.text.len() > 1 && self.text.starts_with('0') && !self.text.starts_with("0.");
+        if self.as_number && util::is_decimal_string(&self.text) && !leading_zero {
+            serde_json::value::RawValue::from_string(self.text.clone()).unwrap_or_else(|_| quoted())
+        } else {
+            quoted()
+        }
+    }
 }
 
 /// A whitelisted withdrawal address.
@@ -336,6 +378,24 @@ pub(crate) enum CardTokenKind {
 pub(crate) struct CardToken {
     pub(crate) kind: CardTokenKind,
     pub(crate) user_id: String,
+    pub(crate) expires_at: Instant,
+    pub(crate) used: bool,
+}
+
+/// A pending password reset (the code is the fixed [`OTP_CODE`]).
+#[derive(Debug, Clone)]
+pub(crate) struct PasswordReset {
+    pub(crate) user_id: String,
+    pub(crate) tenant: Tenant,
+    pub(crate) code: String,
+    pub(crate) expires_at: Instant,
+}
+
+/// A single-use password-reset token (verify → confirm).
+#[derive(Debug, Clone)]
+pub(crate) struct ResetToken {
+    pub(crate) user_id: String,
+    pub(crate) tenant: Tenant,
     pub(crate) expires_at: Instant,
     pub(crate) used: bool,
 }
@@ -463,6 +523,11 @@ pub(crate) struct DeliveryLog {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Seeding
+
+/// The allowance of an unlimited ERC-20 approval as the live API reports it: 2^256−1 base units with 18
+/// fractional digits (beyond `rust_decimal`'s range).
+pub(crate) const UNLIMITED_ALLOWANCE: &str =
+    "115792089237316195423570985008687907853269984665640564039457.584007913129639935";
 
 /// The password of every seeded user.
 pub(crate) const TEST_PASSWORD: &str = "Sandbox-Passw0rd!";
@@ -675,10 +740,12 @@ fn seed_wallets(d: &mut Det, next_priority_id: &mut u64) -> Wallets {
     }
     let mut external = Vec::new();
     let ext_evm = format!("0x{}", d.hex(40));
+    // As live answers show: the first wallet granted the maximum ERC-20 approval (2^256−1 base units over USDC's
+    // 6 decimals, as the API writes it), the second reports its amounts as JSON numbers.
     for (i, (currency, network, balance, allowance)) in [
-        ("usdc", "linea", "1250.50", "5000"),
-        ("usdt", "ethereum", "500.00", "1000"),
-        ("usdc", "solana", "2000.00", "3000"),
+        ("usdc", "linea", WireAmount::string("1250.50"), WireAmount::string(UNLIMITED_ALLOWANCE)),
+        ("usdt", "ethereum", WireAmount::number("500.000001"), WireAmount::number("1000")),
+        ("usdc", "solana", WireAmount::string("2000.00"), WireAmount::string("3000")),
     ]
     .into_iter()
     .enumerate()
@@ -690,8 +757,8 @@ fn seed_wallets(d: &mut Det, next_priority_id: &mut u64) -> Wallets {
             address: if network == "solana" { d.base58(44) } else { ext_evm.clone() },
             currency: currency.into(),
             network: network.into(),
-            balance: dec(balance),
-            allowance: dec(allowance),
+            balance,
+            allowance,
             priority: i as u32 + 1,
         });
     }

@@ -1,5 +1,13 @@
 //! Card transactions: generated lazily and deterministically from the seed (one transaction at a time, so 100 000
-//! cost nothing until read), paged newest first, filtered, and exported as a CSV or PDF statement.
+//! cost nothing until read), paged newest first, filtered, and exported as a CSV or PDF statement; and the card
+//! cashback earned on them.
+//!
+//! The list answers as the live API does rather than as the docs write it: `mcc` is a JSON string on one
+//! transaction and a JSON number on the next; `dateTime` (and the funding sources' `dateTime`) cycles through
+//! several timestamp forms (`.000Z`, `+00:00`, no milliseconds, non-zero offsets) for the same kind of instant,
+//! still strictly newest first; each transaction carries an optional `cashback` object and undocumented members
+//! (`merchantCountry`, often `networkReference`). What a transaction looks like depends only on its place in the
+//! generated history, so a transaction reads the same before and after new purchases shift the pages.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -10,7 +18,7 @@ use serde_json::{Value, json};
 use crate::errors::{ApiError, ApiResult, ok};
 use crate::extract::{Authed, Query};
 use crate::state::{Shared, Tenant};
-use crate::util::{self, Det};
+use crate::util::{self, Det, TimeForm};
 use crate::webhooks::{self, NewEvent};
 
 /// The documented category values of `mccCategory` / `mccCategories`.
@@ -24,6 +32,8 @@ struct Merchant {
     kind: &'static str,
     min_cents: u64,
     max_cents: u64,
+    /// ISO 3166-1 alpha-3 (the undocumented `merchantCountry`).
+    country: &'static str,
 }
 
 const fn m(
@@ -31,30 +41,46 @@ const fn m(
     mcc: u16,
     category: &'static str,
     kind: &'static str,
-    min_cents: u64,
-    max_cents: u64,
+    (min_cents, max_cents): (u64, u64),
+    country: &'static str,
 ) -> Merchant {
-    Merchant { name, mcc, category, kind, min_cents, max_cents }
+    Merchant { name, mcc, category, kind, min_cents, max_cents, country }
 }
 
 const MERCHANTS: [Merchant; 16] = [
-    m("NETFLIX.COM, LOS GATOS", 4899, "SUBSCRIPTIONS", "OutOfWalletOnline", 799, 1799),
-    m("SPOTIFY, STOCKHOLM", 5815, "SUBSCRIPTIONS", "OutOfWalletOnline", 999, 1699),
-    m("STARBUCKS, NEW YORK", 5814, "FOOD", "InStore", 350, 1200),
-    m("PRET A MANGER, LONDON", 5812, "FOOD", "InStore", 400, 1500),
-    m("DELIVEROO, LONDON", 5812, "FOOD", "OutOfWalletOnline", 1200, 4500),
-    m("RYANAIR, DUBLIN", 4511, "TRAVEL", "OutOfWalletOnline", 2999, 24_999),
-    m("UBER *TRIP, AMSTERDAM", 4121, "TRAVEL", "InWallet", 800, 4500),
-    m("STEAM PURCHASE, BELLEVUE", 5816, "ENTERTAINMENT", "OutOfWalletOnline", 499, 5999),
-    m("CINEWORLD, LONDON", 7832, "ENTERTAINMENT", "InStore", 900, 3200),
-    m("BOOTS PHARMACY, NOTTINGHAM", 5912, "HEALTH", "InStore", 300, 4000),
-    m("ATM WITHDRAWAL, LISBON", 6011, "ATM", "ATM", 2000, 20_000),
-    m("EDF ENERGY, LONDON", 4900, "UTILITIES", "OutOfWalletOnline", 4500, 18_000),
-    m("WWW.ALIEXPRESS.COM, LONDON", 5964, "MISC", "OutOfWalletOnline", 85, 9000),
-    m("AMAZON.COM, SEATTLE", 5942, "MISC", "OutOfWalletOnline", 599, 15_000),
-    m("PAYPAL *EBAY, LUXEMBOURG", 5999, "MISC", "OutOfWalletOnline", 1000, 25_000),
-    m("APPLE.COM/BILL, CORK", 5735, "SUBSCRIPTIONS", "OutOfWalletOnline", 99, 2999),
+    m("NETFLIX.COM, LOS GATOS", 4899, "SUBSCRIPTIONS", "OutOfWalletOnline", (799, 1799), "USA"),
+    m("SPOTIFY, STOCKHOLM", 5815, "SUBSCRIPTIONS", "OutOfWalletOnline", (999, 1699), "SWE"),
+    m("STARBUCKS, NEW YORK", 5814, "FOOD", "InStore", (350, 1200), "USA"),
+    m("PRET A MANGER, LONDON", 5812, "FOOD", "InStore", (400, 1500), "GBR"),
+    m("DELIVEROO, LONDON", 5812, "FOOD", "OutOfWalletOnline", (1200, 4500), "GBR"),
+    m("RYANAIR, DUBLIN", 4511, "TRAVEL", "OutOfWalletOnline", (2999, 24_999), "IRL"),
+    m("UBER *TRIP, AMSTERDAM", 4121, "TRAVEL", "InWallet", (800, 4500), "NLD"),
+    m("STEAM PURCHASE, BELLEVUE", 5816, "ENTERTAINMENT", "OutOfWalletOnline", (499, 5999), "USA"),
+    m("CINEWORLD, LONDON", 7832, "ENTERTAINMENT", "InStore", (900, 3200), "GBR"),
+    m("BOOTS PHARMACY, NOTTINGHAM", 5912, "HEALTH", "InStore", (300, 4000), "GBR"),
+    m("ATM WITHDRAWAL, LISBON", 6011, "ATM", "ATM", (2000, 20_000), "PRT"),
+    m("EDF ENERGY, LONDON", 4900, "UTILITIES", "OutOfWalletOnline", (4500, 18_000), "GBR"),
+    m("WWW.ALIEXPRESS.COM, LONDON", 5964, "MISC", "OutOfWalletOnline", (85, 9000), "GBR"),
+    m("AMAZON.COM, SEATTLE", 5942, "MISC", "OutOfWalletOnline", (599, 15_000), "USA"),
+    m("PAYPAL *EBAY, LUXEMBOURG", 5999, "MISC", "OutOfWalletOnline", (1000, 25_000), "LUX"),
+    m("APPLE.COM/BILL, CORK", 5735, "SUBSCRIPTIONS", "OutOfWalletOnline", (99, 2999), "IRL"),
 ];
+
+/// The forms `dateTime` cycles through, one transaction to the next (all exact: transaction times are whole
+/// seconds).
+const TIME_FORMS: [TimeForm; 5] =
+    [TimeForm::Millis, TimeForm::ZeroOffset, TimeForm::Seconds, TimeForm::PlusTwo, TimeForm::MinusFiveMillis];
+
+/// The cashback states the live API sends, cycled through by the transactions that earn cashback.
+const CASHBACK_CYCLE: [&str; 4] = ["EARNED", "CLAIMED", "PENDING", "NOT_EARNED"];
+
+/// The card cashback rate: 1.5 %.
+fn cashback_rate() -> Decimal {
+    Decimal::new(15, 3)
+}
+
+/// The cashback rate as the API writes it.
+const CASHBACK_RATE_PERCENT: &str = "1.5";
 
 /// 2025-12-31T18:00:00Z: the newest generated transaction is at most this recent.
 const ANCHOR_MS: i64 = 1_767_204_000_000;
@@ -85,7 +111,9 @@ impl History {
         tenant: Tenant,
     ) -> Self {
         let span_ms: i64 = 730 * 86_400_000;
-        let spacing_ms = (span_ms / count.max(1) as i64).clamp(60_000, 86_400_000);
+        // Whole seconds, so that every transaction time is a whole second (exact in the forms without
+        // milliseconds) and neighbours are at least a second apart.
+        let spacing_ms = (span_ms / count.max(1) as i64).clamp(60_000, 86_400_000) / 1000 * 1000;
         History {
             seed,
             stream,
@@ -117,11 +145,23 @@ impl History {
         self.det(i).pick(&MERCHANTS)
     }
 
+    /// The time of transaction `i`, drawn from `d` right after the merchant: whole seconds, and at least a
+    /// second after transaction `i + 1` (strictly decreasing in `i`).
+    fn draw_time(&self, i: usize, d: &mut Det) -> i64 {
+        let jitter = d.range(0, (self.spacing_ms / 1000) as u64) as i64 * 1000;
+        ANCHOR_MS - self.position(i) * self.spacing_ms - jitter
+    }
+
     /// The time of transaction `i` (strictly decreasing in `i`).
     fn time_ms(&self, i: usize) -> i64 {
         let mut d = self.det(i);
         d.next_u64(); // the merchant pick
-        ANCHOR_MS - self.position(i) * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64
+        self.draw_time(i, &mut d)
+    }
+
+    /// The position in a cycle of `n` variants (stable when new purchases shift the list).
+    fn cycle(&self, i: usize, n: usize) -> usize {
+        self.position(i).rem_euclid(n as i64) as usize
     }
 
     /// The first index whose time is before `t` (all indexes at or after it are older).
@@ -134,11 +174,11 @@ impl History {
         lo
     }
 
-    /// Transaction `i` (0 = newest).
-    fn get(&self, i: usize) -> Txn {
-        let mut d = self.det(i);
+    /// The amounts and outcome of transaction `i`: the first draws of its generator, which the cashback totals
+    /// read without generating the rest.
+    fn basics(&self, i: usize, d: &mut Det) -> Basics {
         let merchant = d.pick(&MERCHANTS);
-        let time = ANCHOR_MS - self.position(i) * self.spacing_ms - d.range(0, self.spacing_ms as u64) as i64;
+        let time = self.draw_time(i, d);
         let original_currency = *d.pick(&["USD", "USD", "EUR", "GBP"]);
         let orig = Decimal::new(d.range(merchant.min_cents, merchant.max_cents + 1) as i64, 2);
         let ecb: Decimal = match (original_currency, self.card_currency) {
@@ -165,11 +205,90 @@ impl History {
         } else {
             "CONFIRMED"
         };
-        let sign = if refund { "CREDIT" } else { "DEBIT" };
-        let id = d.uuid();
-        let transaction_id = format!("11{}", d.digits(11));
         let usdc_per_card = if self.card_currency == "EUR" { Decimal::new(1_0832, 4) } else { Decimal::ONE };
         let total_usdc = ((card_amount + fee_card) * usdc_per_card).round_dp(6);
+        Basics {
+            merchant,
+            time,
+            original_currency,
+            orig,
+            ecb,
+            card_amount,
+            rate,
+            fee_card,
+            fee_orig,
+            refund,
+            declined,
+            status,
+            total_usdc,
+        }
+    }
+
+    /// The cashback of transaction `i`: `None` for refunds (no member), `Some(None)` for cash withdrawals
+    /// (`"cashback": null`), otherwise its state and amounts.
+    fn cashback_of(&self, i: usize, b: &Basics) -> Option<Option<Cashback>> {
+        if b.refund {
+            return None;
+        }
+        if b.merchant.category == "ATM" {
+            return Some(None);
+        }
+        let status = if b.declined {
+            "NOT_EARNED"
+        } else if b.status == "PENDING" {
+            "PENDING"
+        } else {
+            CASHBACK_CYCLE[self.cycle(i, CASHBACK_CYCLE.len())]
+        };
+        let earned = status != "NOT_EARNED";
+        Some(Some(Cashback {
+            status,
+            amount: if earned { (b.total_usdc * cashback_rate()).round_dp(6) } else { Decimal::ZERO },
+            fiat_amount: if earned { (b.card_amount * cashback_rate()).round_dp(2) } else { Decimal::ZERO },
+        }))
+    }
+
+    /// The cashback balance (EARNED, not yet claimed) and the lifetime total (EARNED and CLAIMED), in usdc.
+    fn cashback_totals(&self) -> (Decimal, Decimal) {
+        let (mut balance, mut lifetime) = (Decimal::ZERO, Decimal::ZERO);
+        for i in 0..self.len() {
+            let b = self.basics(i, &mut self.det(i));
+            if let Some(Some(c)) = self.cashback_of(i, &b) {
+                match c.status {
+                    "EARNED" => {
+                        balance += c.amount;
+                        lifetime += c.amount;
+                    }
+                    "CLAIMED" => lifetime += c.amount,
+                    _ => {}
+                }
+            }
+        }
+        (balance, lifetime)
+    }
+
+    /// Transaction `i` (0 = newest).
+    fn get(&self, i: usize) -> Txn {
+        let mut d = self.det(i);
+        let b = self.basics(i, &mut d);
+        let Basics {
+            merchant,
+            time,
+            original_currency,
+            orig,
+            ecb,
+            card_amount,
+            rate,
+            fee_card,
+            fee_orig,
+            declined,
+            status,
+            total_usdc,
+            ..
+        } = b;
+        let sign = if b.refund { "CREDIT" } else { "DEBIT" };
+        let id = d.uuid();
+        let transaction_id = format!("11{}", d.digits(11));
         let mut sources = Vec::new();
         if !declined {
             let split = d.chance(5);
@@ -195,10 +314,13 @@ impl History {
                     swap_fee: (amount * Decimal::new(2, 3)).round_dp(6),
                     sign,
                     status: if status == "PENDING" { "PENDING" } else { "CONFIRMED" },
-                    time: time + 12 + k as i64,
+                    time: time + 1000 * (k as i64 + 1),
                 });
             }
         }
+        // Drawn last, so that everything above stays as it always was.
+        let trace_id = (self.cycle(i, 3) != 0).then(|| d.hex(16).to_uppercase());
+        let cashback = self.cashback_of(i, &b);
         Txn {
             id,
             transaction_id,
@@ -216,20 +338,25 @@ impl History {
             status,
             decline_reason: if declined { "Insufficient funds" } else { "" },
             sources,
+            cashback,
+            trace_id,
+            form: self.cycle(i, TIME_FORMS.len()),
+            mcc_as_string: self.cycle(i, 2) == 0,
         }
     }
 
     fn json(&self, t: &Txn) -> Value {
-        json!({
+        let form = TIME_FORMS[t.form % TIME_FORMS.len()];
+        let mut v = json!({
             "id": t.id,
             "cardId": self.card_id,
             "panLast4": self.pan_last4,
             "transactionId": t.transaction_id,
-            "dateTime": util::iso_ms(t.time),
+            "dateTime": util::format_time(t.time, form),
             "sign": t.sign,
             "merchantNameLocation": t.merchant.name,
             "merchantType": t.merchant.kind,
-            "mcc": t.merchant.mcc,
+            "mcc": if t.mcc_as_string { Value::from(t.merchant.mcc.to_string()) } else { Value::from(t.merchant.mcc) },
             "mccCategory": t.merchant.category,
             "transactionCurrency": t.card_currency,
             "amountInTransactionCurrency": t.card_amount.to_string(),
@@ -241,7 +368,7 @@ impl History {
             "ecbRate": t.ecb.normalize().to_string(),
             "status": t.status,
             "declineReason": t.decline_reason,
-            "fundingSources": t.sources.iter().map(|f| json!({
+            "fundingSources": t.sources.iter().enumerate().map(|(k, f)| json!({
                 "id": f.id,
                 "address": f.address,
                 "network": f.network,
@@ -252,10 +379,56 @@ impl History {
                 "swapFee": f.swap_fee.normalize().to_string(),
                 "sign": f.sign,
                 "status": f.status,
-                "dateTime": util::iso_ms(f.time),
+                "dateTime": util::format_time(f.time, TIME_FORMS[(t.form + 2 + k) % TIME_FORMS.len()]),
             })).collect::<Vec<_>>(),
+            // Undocumented members the live API sends.
+            "merchantCountry": t.merchant.country,
+        });
+        if let Some(trace_id) = &t.trace_id {
+            v["networkReference"] = json!({ "scheme": "MASTERCARD", "traceId": trace_id });
+        }
+        if let Some(cashback) = &t.cashback {
+            v["cashback"] = cashback.as_ref().map_or(Value::Null, |c| self.cashback_json(c));
+        }
+        v
+    }
+
+    fn cashback_json(&self, c: &Cashback) -> Value {
+        let earned = c.status != "NOT_EARNED";
+        json!({
+            "amount": c.amount.to_string(),
+            "currency": if earned { Value::from("usdc") } else { Value::Null },
+            "fiatAmount": c.fiat_amount.to_string(),
+            "fiatCurrency": self.card_currency,
+            "ratePercent": if earned { CASHBACK_RATE_PERCENT } else { "0" },
+            "status": c.status,
         })
     }
+}
+
+/// The first draws of a transaction: what it is and how much it moved.
+#[derive(Clone, Copy)]
+struct Basics {
+    merchant: &'static Merchant,
+    time: i64,
+    original_currency: &'static str,
+    orig: Decimal,
+    ecb: Decimal,
+    card_amount: Decimal,
+    rate: Decimal,
+    fee_card: Decimal,
+    fee_orig: Decimal,
+    refund: bool,
+    declined: bool,
+    status: &'static str,
+    total_usdc: Decimal,
+}
+
+/// The cashback of one transaction (usdc, and its value in the card currency).
+struct Cashback {
+    status: &'static str,
+    amount: Decimal,
+    fiat_amount: Decimal,
 }
 
 struct Funding {
@@ -288,6 +461,13 @@ struct Txn {
     status: &'static str,
     decline_reason: &'static str,
     sources: Vec<Funding>,
+    /// `None`: no `cashback` member; `Some(None)`: `"cashback": null`.
+    cashback: Option<Option<Cashback>>,
+    /// The undocumented `networkReference.traceId`, on two transactions of three.
+    trace_id: Option<String>,
+    /// Index into [`TIME_FORMS`].
+    form: usize,
+    mcc_as_string: bool,
 }
 
 /// The filters of the list and statement calls.
@@ -396,6 +576,20 @@ pub(crate) async fn list(State(st): State<Shared>, a: Authed) -> ApiResult<Respo
         idx = f.page(&h, 0, size);
     }
     Ok(ok(Value::Array(idx.into_iter().map(|i| h.json(&h.get(i))).collect())))
+}
+
+/// `GET /v1/card/cashback` (undocumented, used in production): the cashback earned on the card and not yet
+/// claimed, `{amount, currency, network, ratePercent}` plus the undocumented `lifetimeEarned`; decimal strings.
+pub(crate) async fn cashback(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
+    let h = history_of(&st, &a.user_id)?;
+    let (balance, lifetime) = h.cashback_totals();
+    Ok(ok(json!({
+        "amount": balance.to_string(),
+        "currency": "usdc",
+        "network": "linea",
+        "ratePercent": CASHBACK_RATE_PERCENT,
+        "lifetimeEarned": lifetime.to_string(),
+    })))
 }
 
 /// Adds `n` new purchases on top of a user's history (shifting the pages) and emits `transaction.cleared` for
@@ -595,6 +789,53 @@ mod tests {
         }
         let f = Filter { window: Some((h.time_ms(20), h.time_ms(10) + 1)), ..Filter::default() };
         assert_eq!(f.range(&h), (10, 21));
+    }
+
+    /// The SDK's quickstart and end-to-end tests count and sum these: the ids and amounts must not move when the
+    /// answers change form.
+    #[test]
+    fn pinned_history() {
+        let h = History::new(42, 1, (250, 0), "000000000012345678", "1234", Tenant::Intl);
+        let total: Decimal = (0..250).map(|i| h.get(i).card_amount).sum();
+        assert_eq!(h.get(0).id, "4f9f6307-7607-4235-8ee5-02a7ea30ec14");
+        assert_eq!(h.get(249).id, "4aed41bf-da35-4f00-bc2c-ecbf9d92b908");
+        assert_eq!(h.get(0).card_amount.to_string(), "13.60");
+        assert_eq!(total.to_string(), "13221.57");
+    }
+
+    #[test]
+    fn live_forms_and_cashback() {
+        let h = History::new(42, 1, (400, 0), "000000000012345678", "1234", Tenant::Intl);
+        let all: Vec<Value> = (0..400).map(|i| h.json(&h.get(i))).collect();
+        for (i, t) in all.iter().enumerate() {
+            assert_eq!(t["mcc"].is_string(), i % 2 == 0, "{i}");
+            assert!(t["merchantCountry"].as_str().is_some_and(|c| c.len() == 3));
+            assert_eq!(t.get("networkReference").is_some(), i % 3 != 0);
+            assert_eq!(h.get(i).time % 1000, 0);
+        }
+        let forms: std::collections::HashSet<String> = all
+            .iter()
+            .map(|t| {
+                let s = t["dateTime"].as_str().unwrap();
+                format!("{}{}", s.contains('.'), &s[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()))
+            })
+            .collect();
+        assert_eq!(forms.len(), 5, "{forms:?}");
+        let statuses: std::collections::HashSet<&str> =
+            all.iter().filter_map(|t| t["cashback"]["status"].as_str()).collect();
+        assert_eq!(statuses.len(), 4, "{statuses:?}");
+        assert!(all.iter().any(|t| t.get("cashback").is_none()));
+        assert!(all.iter().any(|t| t.get("cashback").is_some_and(Value::is_null)));
+        let (balance, lifetime) = h.cashback_totals();
+        let sum = |status: &str| -> Decimal {
+            all.iter()
+                .filter(|t| t["cashback"]["status"] == status)
+                .map(|t| t["cashback"]["amount"].as_str().unwrap().parse::<Decimal>().unwrap())
+                .sum()
+        };
+        assert_eq!(balance, sum("EARNED"));
+        assert_eq!(lifetime, sum("EARNED") + sum("CLAIMED"));
+        assert!(balance > Decimal::ZERO && lifetime > balance);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub(crate) fn user_json(u: &User) -> Value {
         "mailingZip": p.mailing_zip,
         "mailingUsState": p.mailing_us_state,
         "createdAt": u.created_at,
+        // Undocumented members the live API sends.
+        "preferences": { "language": "en", "marketingOptIn": false },
+        "isLinked": u.is_linked,
     })
 }
 

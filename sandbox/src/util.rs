@@ -162,11 +162,49 @@ pub(crate) fn deadline(ttl: Duration) -> Instant {
 
 /// ISO 8601 UTC with milliseconds: `2024-10-14T10:44:36.276Z`.
 pub(crate) fn iso_ms(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
+    format_time(ms, TimeForm::Millis)
+}
+
+/// The timestamp forms the live API writes (field notes), all for an exact instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeForm {
+    /// `2026-05-01T12:00:00.000Z`.
+    Millis,
+    /// `2026-05-01T12:00:00+00:00`.
+    ZeroOffset,
+    /// `2026-05-01T12:00:00Z` (no milliseconds).
+    Seconds,
+    /// `2026-05-01T14:00:00+02:00`: the same instant at UTC+2.
+    PlusTwo,
+    /// `2026-05-01T07:00:00.000-05:00`: the same instant at UTC−5, with milliseconds.
+    MinusFiveMillis,
+}
+
+/// `ms` (since the epoch) in `form`. The forms without milliseconds drop them: give them whole seconds.
+pub(crate) fn format_time(ms: i64, form: TimeForm) -> String {
+    let (offset_min, millis, zulu) = match form {
+        TimeForm::Millis => (0, true, true),
+        TimeForm::ZeroOffset => (0, false, false),
+        TimeForm::Seconds => (0, false, true),
+        TimeForm::PlusTwo => (120, false, false),
+        TimeForm::MinusFiveMillis => (-300, true, false),
+    };
+    let local = ms + offset_min * 60_000;
+    let days = local.div_euclid(86_400_000);
+    let rem = local.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
     let (h, min, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+    let mut out = format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}");
+    if millis {
+        out.push_str(&format!(".{milli:03}"));
+    }
+    if zulu {
+        out.push('Z');
+    } else {
+        let sign = if offset_min < 0 { '-' } else { '+' };
+        out.push_str(&format!("{sign}{:02}:{:02}", offset_min.abs() / 60, offset_min.abs() % 60));
+    }
+    out
 }
 
 /// The current time as ISO 8601.
@@ -358,6 +396,48 @@ mod tests {
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2023-2-01"), None);
         assert_eq!(parse_date("２０２３-02-01"), None);
+    }
+
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM)` back into ms since the epoch.
+    fn parse_instant(s: &str) -> i64 {
+        let (date, rest) = s.split_once('T').unwrap();
+        let day = parse_date(date).unwrap();
+        let (clock, offset_min) = if let Some(c) = rest.strip_suffix('Z') {
+            (c, 0)
+        } else {
+            let (c, off) = rest.split_at(rest.len() - 6);
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            (c, sign * (off[1..3].parse::<i64>().unwrap() * 60 + off[4..6].parse::<i64>().unwrap()))
+        };
+        let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+        let p: Vec<i64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
+        day * 86_400_000 + p[0] * 3_600_000 + p[1] * 60_000 + p[2] * 1000 + frac.parse::<i64>().unwrap()
+            - offset_min * 60_000
+    }
+
+    #[test]
+    fn time_forms_write_the_same_instant() {
+        let noon = days_from_civil(2026, 5, 1) * 86_400_000 + 12 * 3_600_000;
+        let written: Vec<String> =
+            [TimeForm::Millis, TimeForm::ZeroOffset, TimeForm::Seconds, TimeForm::PlusTwo, TimeForm::MinusFiveMillis]
+                .into_iter()
+                .map(|f| format_time(noon, f))
+                .collect();
+        assert_eq!(
+            written,
+            [
+                "2026-05-01T12:00:00.000Z",
+                "2026-05-01T12:00:00+00:00",
+                "2026-05-01T12:00:00Z",
+                "2026-05-01T14:00:00+02:00",
+                "2026-05-01T07:00:00.000-05:00",
+            ]
+        );
+        assert!(written.iter().all(|w| parse_instant(w) == noon));
+        // Across midnight, the local date moves with the offset.
+        let late = days_from_civil(2025, 12, 31) * 86_400_000 + 23 * 3_600_000 + 30 * 60_000;
+        assert_eq!(format_time(late, TimeForm::PlusTwo), "2026-01-01T01:30:00+02:00");
+        assert_eq!(format_time(late + 7, TimeForm::Millis), "2025-12-31T23:30:00.007Z");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 use std::collections::HashSet;
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ApiResult, json_status, ok};
@@ -23,7 +25,16 @@ fn with_user<T>(st: &Shared, a: &Authed, f: impl FnOnce(&mut User) -> ApiResult<
 }
 
 fn custodial_json(w: &CustodialWallet, kind: &str) -> Value {
-    json!({ "id": w.id, "balance": w.balance.to_string(), "currency": w.currency, "isWithdrawable": w.is_withdrawable, "type": kind })
+    json!({
+        "id": w.id,
+        "balance": w.balance.to_string(),
+        "currency": w.currency,
+        "isWithdrawable": w.is_withdrawable,
+        "type": kind,
+        // Undocumented members the live API sends.
+        "network": "linea",
+        "lockedBalance": "0.00",
+    })
 }
 
 /// `GET /v1/wallet/credit`.
@@ -36,9 +47,15 @@ pub(crate) async fn reward(State(st): State<Shared>, a: Authed) -> ApiResult<Res
     with_user(&st, &a, |u| Ok(ok(custodial_json(&u.wallets.reward, "REWARD"))))
 }
 
-/// The documented fee estimate (Linea gas in wei, ETH and USDC; the USDC value has 29 decimals).
+/// The fee estimate: the documented `eth` and `usdc` (29 decimals), and `wei` as a long integer string beyond
+/// `rust_decimal`'s range (on-chain base units can be), plus the undocumented `gasLimit` (a JSON number).
 pub(crate) async fn estimation(_a: Authed) -> ApiResult<Response> {
-    Ok(ok(json!({ "wei": "6219123007416", "eth": "0.000006219123007416", "usdc": "0.01644666445335518319452825472" })))
+    Ok(ok(json!({
+        "wei": "123456789012345678901234567890",
+        "eth": "0.000006219123007416",
+        "usdc": "0.01644666445335518319452825472",
+        "gasLimit": 21000,
+    })))
 }
 
 fn read_amount(b: &crate::extract::Obj) -> ApiResult<Decimal> {
@@ -247,24 +264,40 @@ pub(crate) async fn history(State(st): State<Shared>, a: Authed) -> ApiResult<Re
     })
 }
 
-/// `GET /v1/wallet/external`.
+/// One item of `GET /v1/wallet/external`: the amounts are raw JSON (a string or an exact number), so the answer
+/// is serialised from this struct rather than through a `serde_json::Value` (whose numbers are `f64`).
+#[derive(Serialize)]
+struct ExternalOut<'a> {
+    /// Undocumented: the numeric priority id.
+    id: u64,
+    address: &'a str,
+    currency: &'a str,
+    balance: Box<RawValue>,
+    allowance: Box<RawValue>,
+    network: &'a str,
+    /// Undocumented: the wallet's priority.
+    priority: u32,
+}
+
+/// `GET /v1/wallet/external`: as the live API answers, with an undocumented numeric `id` and `priority`, and
+/// amounts that may be JSON numbers or exceed `rust_decimal` (an unlimited ERC-20 approval).
 pub(crate) async fn external(State(st): State<Shared>, a: Authed) -> ApiResult<Response> {
     with_user(&st, &a, |u| {
         let mut list = u.wallets.external.clone();
         list.sort_by_key(|w| w.priority);
-        Ok(ok(Value::Array(
-            list.iter()
-                .map(|w| {
-                    json!({
-                        "address": w.address,
-                        "currency": w.currency,
-                        "balance": w.balance.to_string(),
-                        "allowance": w.allowance.to_string(),
-                        "network": w.network,
-                    })
-                })
-                .collect(),
-        )))
+        let out: Vec<ExternalOut<'_>> = list
+            .iter()
+            .map(|w| ExternalOut {
+                id: w.priority_id,
+                address: &w.address,
+                currency: &w.currency,
+                balance: w.balance.raw(),
+                allowance: w.allowance.raw(),
+                network: &w.network,
+                priority: w.priority,
+            })
+            .collect();
+        Ok(axum::Json(out).into_response())
     })
 }
 
@@ -454,7 +487,12 @@ pub(crate) async fn add_whitelist(State(st): State<Shared>, a: Authed, JsonBody(
         let address = w.str("walletAddress")?;
         let memo = w.opt_str("walletMemo")?;
         if !address_fits(&currency, &address) {
-            return Err(ApiError::validation(format!("Validation Error: {address} is not a valid {currency} address")));
+            // One of the live API's other error shapes: a list of field errors.
+            return Err(ApiError::field_errors(
+                422,
+                &format!("{}walletAddress", w.prefix()),
+                format!("{address} is not a valid {currency} address"),
+            ));
         }
         if matches!(currency.as_str(), "xrp" | "xlm") && memo.is_none() {
             return Err(ApiError::validation(format!("Validation Error: walletMemo is required for {currency}")));

@@ -116,7 +116,8 @@ async fn login_answers_otp_and_onboarding_with_200() {
     assert_eq!(otp.status, 200);
     let body = otp.json();
     assert_eq!(body["isOtpRequired"], true);
-    assert!(body["accessToken"].is_null());
+    // As the live API does: the placeholder string "null", not JSON null.
+    assert_eq!(body["accessToken"], "null");
     assert_eq!(body["userId"], sb.otp_user().user_id.as_str());
 
     let sent = api.post("/v1/auth/login/otp", json!({ "userId": sb.otp_user().user_id })).await;
@@ -179,4 +180,82 @@ async fn requests_are_logged_and_debug_hides_the_secret() {
     let debug = format!("{sb:?}");
     assert!(!debug.contains(sb.secret_key()), "{debug}");
     assert!(debug.contains(sb.client_key()));
+}
+
+#[tokio::test]
+async fn password_reset_changes_the_password() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let api = Api::new(&sb);
+    let user = sb.user();
+    let request = "/v1/auth/password/reset/request";
+    let (verify, confirm) = ("/v1/auth/password/reset/verify", "/v1/auth/password/reset/confirm");
+
+    // Only the client key is needed, and it is checked.
+    let http = common::http();
+    let missing =
+        http.post(format!("{}{request}", sb.base_url())).json(&json!({ "email": user.email })).send().await.unwrap();
+    assert_eq!(missing.status(), 499);
+    let wrong = http
+        .post(format!("{}{confirm}", sb.base_url()))
+        .header("x-client-key", "nope")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 498);
+
+    // The request step always succeeds; an unknown e-mail gets no code.
+    assert_eq!(
+        api.post(request, json!({ "email": "nobody@sandbox.baanx.test" })).await.json(),
+        json!({ "success": true })
+    );
+    let unknown = api.post(verify, json!({ "email": "nobody@sandbox.baanx.test", "code": "123456" })).await;
+    assert_eq!((unknown.status.as_u16(), unknown.json()), (400, json!({ "message": "Invalid or expired code" })));
+    assert_eq!(api.post(request, json!({})).await.json(), json!({ "message": "email is required" }));
+    // Nothing is pending for the user yet.
+    assert_eq!(api.post(verify, json!({ "email": user.email, "code": "123456" })).await.status, 400);
+
+    assert_eq!(api.post(request, json!({ "email": user.email })).await.json(), json!({ "success": true }));
+    let bad_code = api.post(verify, json!({ "email": user.email, "code": "000000" })).await;
+    assert_eq!((bad_code.status.as_u16(), bad_code.json()), (400, json!({ "message": "Invalid or expired code" })));
+    // The e-mail is optional at the verify step.
+    let verified = api.post(verify, json!({ "code": sb.otp_code() })).await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    let token = verified.json()["token"].as_str().unwrap().to_string();
+    // The code is spent.
+    assert_eq!(api.post(verify, json!({ "email": user.email, "code": "123456" })).await.status, 400);
+
+    let short = api.post(confirm, json!({ "token": token, "password": "short" })).await;
+    assert_eq!(short.status, 400);
+    let new_password = "N3w-Sandbox-Passw0rd!";
+    let done = api.post(confirm, json!({ "token": token, "password": new_password })).await;
+    assert_eq!(done.json(), json!({ "success": true }));
+    let old = api.post("/v1/auth/login", json!({ "email": user.email, "password": user.password })).await;
+    assert_eq!((old.status.as_u16(), old.json()), (400, json!({ "message": "Invalid Credentials" })));
+    let new = api.post("/v1/auth/login", json!({ "email": user.email, "password": new_password })).await;
+    assert!(new.json()["accessToken"].as_str().unwrap().starts_with("INTL_"));
+
+    // A used or unknown token: a top-level error object.
+    let expected =
+        json!({ "error": { "status": 400, "message": "Invalid reset token", "errorCode": "RESET_TOKEN_INVALID" } });
+    for t in [token.as_str(), "unknown"] {
+        let again = api.post(confirm, json!({ "token": t, "password": "An0ther-Passw0rd" })).await;
+        assert_eq!((again.status.as_u16(), again.json()), (400, expected.clone()));
+    }
+    // Tenants do not mix: a US user is unknown on the international tenant.
+    api.post(request, json!({ "email": sb.us_user().email })).await;
+    assert_eq!(api.post(verify, json!({ "email": sb.us_user().email, "code": "123456" })).await.status, 400);
+    let us = Api::new(&sb).us();
+    assert_eq!(us.post(verify, json!({ "email": sb.us_user().email, "code": "123456" })).await.status, 400);
+    us.post(request, json!({ "email": sb.us_user().email })).await;
+    assert_eq!(us.post(verify, json!({ "email": sb.us_user().email, "code": "123456" })).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_profile_carries_undocumented_members() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let me = Api::new(&sb).login(sb.user()).await.get("/v1/user").await.json();
+    assert_eq!(me["preferences"]["language"], "en");
+    assert!(me["isLinked"].is_boolean());
+    assert_eq!(me["email"], sb.user().email.as_str());
 }

@@ -237,3 +237,44 @@ async fn revoke_and_logout_invalidate_tokens() {
     assert_eq!(fresh.post("/v1/auth/logout", json!({})).await.status, 200);
     assert_eq!(fresh.get("/v1/user").await.status, 401);
 }
+
+#[tokio::test]
+async fn oauth2_page_records_the_prompt() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let api = Api::new(&sb);
+    let (verifier, challenge) = pkce();
+    let q = auth_query(sb.client_key(), &challenge, "&scope=openid%20profile&prompt=consent");
+    let page = common::http().get(format!("{}/v1/auth/oauth2/authorize?{q}", sb.base_url())).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    // The page's form posts the prompt along.
+    assert!(page.text().await.unwrap().contains("prompt=consent"));
+    let submit = common::http()
+        .post(format!("{}/v1/auth/oauth2/authorize?{q}", sb.base_url()))
+        .json(&json!({ "email": sb.user().email, "password": sb.user().password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submit.status(), 302);
+    let grants = sb.authorizations();
+    let last = grants.last().unwrap();
+    assert_eq!(last.via, "/v1/auth/oauth2/authorize");
+    assert_eq!(last.prompt.as_deref(), Some("consent"));
+    assert_eq!(last.scope.as_deref(), Some("openid profile"));
+    assert_eq!(last.user_id, sb.user().user_id);
+    // Otherwise as before: without offline_access, no refresh token.
+    let back = submit.headers()["location"].to_str().unwrap().to_string();
+    let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let t = api
+        .post(
+            "/v1/auth/oauth2/token",
+            json!({ "grant_type": "authorization_code", "code": code, "code_verifier": verifier }),
+        )
+        .await;
+    assert_eq!(t.status, 200, "{}", t.text);
+    assert!(t.json().get("refresh_token").is_none());
+
+    // API mode records its authorizations too, without a prompt.
+    api_mode_code(&api, sb.user()).await;
+    let last = sb.authorizations().pop().unwrap();
+    assert_eq!((last.via.as_str(), last.prompt), ("/v1/auth/oauth/authorize", None));
+}

@@ -168,7 +168,8 @@ async fn priorities_and_card_linked_wallets() {
     );
     assert_eq!(api.get("/v1/wallet/external/priority").await.json()[0]["id"], ids[1]);
     let external = api.get("/v1/wallet/external").await.json();
-    assert!(external[0].get("id").is_none());
+    assert_eq!(external[0]["id"], ids[1], "the undocumented numeric id is the priority id");
+    assert_eq!(external[0]["priority"], 1);
     assert_eq!(external[0]["currency"], "usdt");
 
     let internal = api.get("/v1/wallet/internal").await.json();
@@ -207,4 +208,71 @@ async fn priorities_and_card_linked_wallets() {
     let again =
         api.call(Method::DELETE, "/v1/wallet/internal/card_linked", Some(json!({ "addressId": to_link[0] }))).await;
     assert_eq!(again.json()["success"], false);
+}
+
+#[tokio::test]
+async fn external_wallets_and_estimates_answer_in_live_forms() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let api = Api::new(&sb).login(sb.user()).await;
+    let external = api.get("/v1/wallet/external").await;
+    assert_eq!(external.status, 200);
+    // The unlimited approval, exactly as the API writes it (beyond rust_decimal).
+    let max = "115792089237316195423570985008687907853269984665640564039457.584007913129639935";
+    let list = external.json();
+    assert_eq!(list[0]["allowance"], max);
+    assert!(max.parse::<Decimal>().is_err());
+    // Another wallet's amounts are JSON numbers, written exactly.
+    assert!(external.text.contains("\"balance\":500.000001"), "{}", external.text);
+    assert!(external.text.contains("\"allowance\":1000,"), "{}", external.text);
+    assert!(list[1]["balance"].is_number() && list[2]["balance"].is_string());
+    for w in list.as_array().unwrap() {
+        assert!(w["id"].is_u64() && w["priority"].is_u64(), "{w}");
+    }
+
+    // A maximum approval can be registered too (it is kept as text).
+    let token = api.get("/v1/delegation/token").await.json()["token"].as_str().unwrap().to_string();
+    let sig = "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW";
+    let sol = json!({ "address": "DYw8jCTfwHNRJhhmFcbXvVDTqWMEVFBX6ZKUmG5CNSKK", "network": "solana", "currency": "usdc", "amount": max, "txHash": sig, "sigHash": sig, "sigMessage": "Prove wallet ownership", "token": token });
+    assert_eq!(api.post("/v1/delegation/solana/post-approval", sol).await.status, 201);
+    let after = api.get("/v1/wallet/external").await.json();
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["address"] == "DYw8jCTfwHNRJhhmFcbXvVDTqWMEVFBX6ZKUmG5CNSKK" && w["allowance"] == max)
+    );
+
+    // Fee estimates: wei beyond rust_decimal, the documented eth and usdc, an undocumented gasLimit.
+    for path in ["/v1/wallet/credit/withdraw-estimation", "/v1/wallet/reward/withdraw-estimation"] {
+        let fee = api.get(path).await.json();
+        assert_eq!(fee["wei"], "123456789012345678901234567890");
+        assert!(fee["wei"].as_str().unwrap().parse::<Decimal>().is_err());
+        assert_eq!(
+            (fee["eth"].as_str(), fee["usdc"].as_str()),
+            (Some("0.000006219123007416"), Some("0.01644666445335518319452825472"))
+        );
+        assert_eq!(fee["gasLimit"], 21000);
+    }
+
+    // Undocumented members on the custodial wallets.
+    let credit = api.get("/v1/wallet/credit").await.json();
+    assert_eq!((credit["network"].as_str(), credit["lockedBalance"].as_str()), (Some("linea"), Some("0.00")));
+}
+
+#[tokio::test]
+async fn a_whitelist_address_error_is_a_list_of_field_errors() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let api = Api::new(&sb).login(sb.user()).await;
+    let bad = api
+        .post(
+            "/v1/wallet/whitelist",
+            json!({ "wallets": [{ "currency": "usdc", "name": "Bad", "beneficiaryFirstName": "A", "beneficiaryLastName": "L", "walletAddress": "0x123" }] }),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(
+        bad.json(),
+        json!({ "errors": [{ "field": "wallets[0].walletAddress", "message": "0x123 is not a valid usdc address" }] })
+    );
 }

@@ -110,10 +110,12 @@ impl Client {
         let body = LoginRequest {
             email,
             password: password.expose_secret().to_string(),
-            otp_code: otp.map(|c| c.expose_secret().to_string()), extra: Default::default() };
+            otp_code: otp.map(|c| c.expose_secret().to_string()),
+            extra: Default::default(),
+        };
         let answer = self.api().login().body(body).call().await?;
         let received = SystemTime::now();
-        let token = answer.access_token.clone().filter(|t| !t.trim().is_empty());
+        let token = answer.access_token.clone().filter(|t| !is_placeholder(t));
         if answer.is_otp_required == Some(true) {
             // A token sent alongside is a placeholder until the OTP step is done.
             let user_id = answer.user_id.clone().ok_or_else(|| Error::Decode {
@@ -182,5 +184,22 @@ impl Client {
             }
         }
         self.session().clear().await
+    }
+}
+
+/// While a login is unfinished the API sends placeholders where the token goes: empty, `"null"`, `"undefined"`.
+fn is_placeholder(token: &str) -> bool {
+    let token = token.trim();
+    token.is_empty() || ["null", "undefined", "none", "nil"].iter().any(|p| token.eq_ignore_ascii_case(p))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_not_tokens() {
+        for placeholder in ["", " ", "null", "NULL", "undefined", "None"] {
+            assert!(super::is_placeholder(placeholder), "{placeholder:?}");
+        }
+        assert!(!super::is_placeholder("US_b6b9168a-bb56-4c6a-9c0d-4650ea74f5f9"));
     }
 }

@@ -243,7 +243,9 @@ impl<'a> OAuth<'a> {
                     code: Some(code.code.expose_secret().to_string()),
                     redirect_uri: Some(code.redirect_uri.clone()),
                     code_verifier: Some(code.verifier.expose_secret().to_string()),
-                    refresh_token: None, extra: Default::default() };
+                    refresh_token: None,
+                    extra: Default::default(),
+                };
                 (api.exchange_oauth_token().body(body).call().await?, TokenKind::OAuth, "exchange_oauth_token")
             }
             TokenEndpoint::OAuth2 => {
@@ -251,7 +253,9 @@ impl<'a> OAuth<'a> {
                     grant_type: OAuthGrantType::AuthorizationCode,
                     code: Some(code.code.expose_secret().to_string()),
                     code_verifier: Some(code.verifier.expose_secret().to_string()),
-                    refresh_token: None, extra: Default::default() };
+                    refresh_token: None,
+                    extra: Default::default(),
+                };
                 (api.exchange_oauth2_token().body(body).call().await?, TokenKind::HostedOAuth, "exchange_oauth2_token")
             }
         };
@@ -317,7 +321,8 @@ impl ApiModeAuthorization {
     /// # Ok(()) }
     /// ```
     pub async fn authorize(self, client: &Client) -> Result<AuthorizationCode, Error> {
-        let body = AuthorizeOAuthRequest { token: self.initiate_token.expose_secret().to_string(), extra: Default::default() };
+        let body =
+            AuthorizeOAuthRequest { token: self.initiate_token.expose_secret().to_string(), extra: Default::default() };
         let answer = client.api().authorize_oauth().body(body).call().await?;
         let from_url = answer.url.as_deref().and_then(|u| Url::parse(u).ok());
         let query = |name: &str| {
@@ -391,6 +396,26 @@ impl HostedAuthorization {
     /// ```
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// Adds `prompt=<value>` to the page's URL (replacing an earlier one): one production app sends
+    /// `prompt=consent` to have the consent screen shown every time. The value is passed through as given; the docs
+    /// list none.
+    ///
+    /// ```
+    /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
+    /// let flow = client.oauth().hosted_page("myapp://callback", &[]).prompt("consent");
+    /// assert!(flow.url().query_pairs().any(|(k, v)| k == "prompt" && v == "consent"));
+    /// ```
+    pub fn prompt(mut self, value: &str) -> Self {
+        let kept: Vec<(String, String)> = self
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k != "prompt")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        self.url.query_pairs_mut().clear().extend_pairs(kept).append_pair("prompt", value);
+        self
     }
 
     /// The token endpoint this flow's code goes to.

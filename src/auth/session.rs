@@ -470,7 +470,9 @@ async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> 
                 grant_type: OAuthGrantType::RefreshToken,
                 refresh_token: Some(refresh_token),
                 code: None,
-                code_verifier: None, extra: Default::default() };
+                code_verifier: None,
+                extra: Default::default(),
+            };
             ("exchange_oauth2_token", api.exchange_oauth2_token().body(body).send().await)
         }
         _ => {
@@ -479,7 +481,9 @@ async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> 
                 refresh_token: Some(refresh_token),
                 code: None,
                 code_verifier: None,
-                redirect_uri: None, extra: Default::default() };
+                redirect_uri: None,
+                extra: Default::default(),
+            };
             ("exchange_oauth_token", api.exchange_oauth_token().body(body).send().await)
         }
     };

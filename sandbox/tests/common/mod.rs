@@ -112,6 +112,43 @@ impl Api {
     }
 }
 
+/// Milliseconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` (the forms the sandbox writes); panics on
+/// anything else.
+pub fn instant_ms(s: &str) -> i64 {
+    let bad = || -> ! { panic!("not a timestamp the sandbox writes: {s}") };
+    let num = |t: &str| -> i64 {
+        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().unwrap_or_else(|_| bad()) } else { bad() }
+    };
+    let (date, rest) = s.split_once('T').unwrap_or_else(|| bad());
+    let d: Vec<i64> = date.split('-').map(num).collect();
+    let (clock, offset_min) = match rest.strip_suffix('Z') {
+        Some(c) => (c, 0),
+        None if rest.len() > 6 => {
+            let (c, off) = rest.split_at(rest.len() - 6);
+            let sign = match &off[..1] {
+                "+" => 1,
+                "-" => -1,
+                _ => bad(),
+            };
+            (c, sign * (num(&off[1..3]) * 60 + num(&off[4..6])))
+        }
+        None => bad(),
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let t: Vec<i64> = hms.split(':').map(num).collect();
+    if d.len() != 3 || t.len() != 3 {
+        bad();
+    }
+    // Days from civil (H. Hinnant).
+    let (y, m) = if d[1] <= 2 { (d[0] - 1, d[1]) } else { (d[0], d[1]) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d[2] - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let millis = num(&format!("{frac:0<3}")[..3]);
+    days * 86_400_000 + t[0] * 3_600_000 + t[1] * 60_000 + t[2] * 1000 + millis - offset_min * 60_000
+}
+
 /// A PKCE verifier and its S256 challenge.
 pub fn pkce() -> (String, String) {
     let verifier = URL_SAFE_NO_PAD.encode((0..32u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect::<Vec<_>>());
