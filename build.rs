@@ -47,7 +47,7 @@ fn run() -> Result<(), String> {
     let settings = generate::settings("crate::client::Inner", "crate::api::types", &enums)?;
     let mut file = generate::generate(&settings, &contract)?;
     let types = generate::types_module(&mut file)?;
-    lossless::apply(types, &contract.schemas_flagged("x-amount-rounding"))?;
+    lossless::apply(types, &contract.schemas_flagged("x-amount-rounding"), &contract.sensitive_fields())?;
     let content = &mut types.content.as_mut().ok_or("the types module has no content")?.1;
     for (name, e) in &enums {
         content.push(enums::item(name, e)?);
@@ -82,7 +82,7 @@ fn operations_table(operations: &[Operation]) -> String {
         let _ = writeln!(
             out,
             "    Operation {{ id: {:?}, method: Method::{}, path: {:?}, tag: {:?}, doc_page: {:?}, security: &[{security}], \
-             idempotent: {}, undocumented: {}, us_env_query: {}, client_id_header: {} }},",
+             idempotent: {}, undocumented: {}, us_env_query: {}, client_id_header: {}, raw_body: {} }},",
             op.id,
             op.method,
             op.path,
@@ -92,6 +92,7 @@ fn operations_table(operations: &[Operation]) -> String {
             op.undocumented,
             op.flag("x-us-env-query"),
             op.flag("x-client-id-header"),
+            op.response_kind == cardsdk_codegen::BodyKind::Raw,
         );
     }
     out.push_str("]\n");

@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
 
     runtime.block_on(async {
         let mut ratios = Vec::new();
-        for _round in 0..15 {
+        for _round in 0..31 {
             let (mut raw_total, mut no_auth_total, mut auth_total) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
             for _ in 0..2_000 {
                 let t = std::time::Instant::now();
@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
             v[v.len() / 2]
         };
         println!(
-            "paired, 15 rounds of 2000: wrapper without auth / raw = {:.3}x, wrapper with auth / raw = {:.3}x, auth hook cost = {:.2} µs/call (medians)",
+            "paired, 31 rounds of 2000: wrapper without auth / raw = {:.3}x, wrapper with auth / raw = {:.3}x, auth hook cost = {:.2} µs/call (medians)",
             median(ratios.iter().map(|r| r.0).collect()),
             median(ratios.iter().map(|r| r.1).collect()),
             median(ratios.iter().map(|r| r.2).collect()),

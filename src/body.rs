@@ -1,8 +1,11 @@
-//! Response bodies within a size limit ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+//! Response bodies: within a size limit ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)),
+//! read whole where a retry may need it, and the answers the hooks refuse.
 //!
-//! The hooks wrap every answer's body in a counting stream ([`limit`]): past the limit it fails with
-//! [`BodyTooLarge`], which the conversions into [`Error`] turn into [`Error::ResponseTooLarge`]. A `Content-Length`
-//! over the limit fails before any byte is read; an endless body costs at most the limit.
+//! The hooks can only hand progenitor a `reqwest::Response`; a refusal (a body over the limit, the per-attempt
+//! deadline, an answer from another origin) travels as a response whose body fails with a [`Refusal`], which the
+//! conversions into [`Error`] turn back into the typed error ([`Error::ResponseTooLarge`], [`Error::Timeout`],
+//! [`Error::Redirected`]). A `Content-Length` over the limit fails before any byte is read; an endless body costs at
+//! most the limit.
 
 use std::fmt;
 
@@ -13,30 +16,63 @@ use crate::error::{Error, ErrorContext};
 /// The default cap on one response body: 16 MiB (a page of 1,000 card transactions is about 1 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A body grew past the client's limit (the source of the transport error reqwest reports).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BodyTooLarge {
-    pub(crate) limit: usize,
+/// Why the hooks refuse an answer (the source of the transport error reqwest then reports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The body grew past the client's limit.
+    TooLarge(usize),
+    /// The per-attempt deadline passed.
+    Deadline(std::time::Duration),
+    /// The answer came from another origin.
+    Foreign(String),
 }
 
-impl fmt::Display for BodyTooLarge {
+impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the response body exceeds the limit of {} bytes", self.limit)
+        match self {
+            Refusal::TooLarge(limit) => write!(f, "the response body exceeds the limit of {limit} bytes"),
+            Refusal::Deadline(after) => write!(f, "no answer within {after:?}"),
+            Refusal::Foreign(origin) => write!(f, "the answer came from another origin ({origin})"),
+        }
     }
 }
 
-impl std::error::Error for BodyTooLarge {}
+impl std::error::Error for Refusal {}
 
-/// The limit behind a reqwest error, if it is one of ours.
-pub(crate) fn too_large(error: &(dyn std::error::Error + 'static)) -> Option<usize> {
+/// The refusal behind an error, if it is one of ours.
+pub(crate) fn refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
-        if let Some(ours) = e.downcast_ref::<BodyTooLarge>() {
-            return Some(ours.limit);
+        if let Some(ours) = e.downcast_ref::<Refusal>() {
+            return Some(ours.clone());
         }
         source = e.source();
     }
     None
+}
+
+/// A response whose body fails with `refusal` as soon as it is read (status 200, so that every generated
+/// operation reads it).
+pub(crate) fn failing(refusal: Refusal) -> reqwest::Response {
+    let body = reqwest::Body::wrap_stream(futures_util::stream::once(async move { Err::<Vec<u8>, _>(refusal) }));
+    reqwest::Response::from(http::Response::new(body))
+}
+
+/// Reads a successful answer's body whole (within `limit`), keeping status and headers: a body cut mid-way is then
+/// a transport error of the attempt (retried for safe operations), not of the decoding.
+pub(crate) async fn buffered(response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+    use http_body_util::BodyExt as _;
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(failing(Refusal::TooLarge(limit)));
+    }
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(reqwest::Response::from(http::Response::from_parts(parts, collected.to_bytes()))),
+        Err(e) => match e.downcast::<reqwest::Error>() {
+            Ok(e) => Err(*e),
+            Err(_) => Ok(failing(Refusal::TooLarge(limit))),
+        },
+    }
 }
 
 /// The same answer with its body capped at `limit` bytes. An answer whose `Content-Length` is within the limit is
@@ -52,14 +88,16 @@ pub(crate) fn limit(response: reqwest::Response, limit: usize) -> reqwest::Respo
     let declared_too_large = response.content_length().is_some_and(|n| n > limit as u64);
     let body = if declared_too_large {
         drop(response);
-        reqwest::Body::wrap_stream(futures_util::stream::once(async move { Err::<Vec<u8>, _>(BodyTooLarge { limit }) }))
+        reqwest::Body::wrap_stream(futures_util::stream::once(
+            async move { Err::<Vec<u8>, _>(Refusal::TooLarge(limit)) },
+        ))
     } else {
         let mut seen = 0usize;
         let stream = response.bytes_stream().map(move |chunk| {
             let chunk = chunk.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             seen += chunk.len();
             if seen > limit {
-                return Err(Box::new(BodyTooLarge { limit }) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(Box::new(Refusal::TooLarge(limit)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(chunk)
         });

@@ -376,7 +376,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Total time one attempt may take (default 30 s). Ignored with [`http_client`](Self::http_client).
+    /// Total time one attempt may take (default 30 s), also with your own [`http_client`](Self::http_client).
     ///
     /// ```
     /// use std::time::Duration;
@@ -417,9 +417,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings). Turn its redirect following off
-    /// (`redirect(reqwest::redirect::Policy::none())`), as the default client does: the hosted OAuth initiate
-    /// answers with a redirect that must be read, not followed.
+    /// Use this `reqwest::Client` (its proxies, TLS settings and pool). It must not follow redirects
+    /// (`redirect(reqwest::redirect::Policy::none())`, as the default client): [`build`](Self::build) refuses one that
+    /// does ([`BuildError::HttpClientFollowsRedirects`]), because a redirect would carry the client key, the secret
+    /// key and request bodies to another host. Answers from another origin are refused too. The builder's
+    /// [`timeout`](Self::timeout) (default 30 s) still bounds every attempt, whatever the client's own.
     ///
     /// ```
     /// let http = reqwest::Client::builder()
@@ -527,12 +529,16 @@ impl ClientBuilder {
             Ok::<_, BuildError>(v)
         };
         let client_key_header = header(&client_key, "client key")?;
+        if self.secret_key.as_ref().is_some_and(|s| s.expose_secret().trim().is_empty()) {
+            return Err(BuildError::BlankSecretKey);
+        }
         let secret_key_header =
             self.secret_key.as_ref().map(|s| header(s.expose_secret(), "secret key")).transpose()?;
         let user_agent = self.user_agent.unwrap_or_else(|| format!("baanx-rust/{}", env!("CARGO_PKG_VERSION")));
         let user_agent_header =
             HeaderValue::from_str(&user_agent).map_err(|_| BuildError::InvalidHeaderValue { what: "user agent" })?;
         let http = match self.http {
+            Some(http) if follows_redirects(&http) => return Err(BuildError::HttpClientFollowsRedirects),
             Some(http) => http,
             None => reqwest::Client::builder()
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
@@ -541,8 +547,14 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
         };
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|_| BuildError::InvalidBaseUrl { url: base_url.clone(), reason: "not a URL" })?;
+        let (origin, base_path) = (parsed.origin(), parsed.path().trim_end_matches('/').to_string());
         let config = Config {
             oauth_client_id: self.oauth_client_id.unwrap_or_else(|| client_key.clone()),
+            origin,
+            base_path,
+            attempt_timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             base_url,
             client_key: client_key_header,
             secret_key: secret_key_header,
@@ -563,10 +575,28 @@ impl ClientBuilder {
     }
 }
 
-/// HTTPS, or HTTP on a loopback host.
+/// Whether a `reqwest::Client` follows redirects. reqwest shows a non-default redirect policy in the client's
+/// `Debug` (`redirect_policy: "Policy(None)"` for `Policy::none()`) and nothing for the default, which follows up to
+/// 10; a custom policy cannot be inspected, so only `Policy::none()` is taken as safe (pinned by a test).
+fn follows_redirects(client: &reqwest::Client) -> bool {
+    !format!("{client:?}").contains(r#"redirect_policy: "Policy(None)""#)
+}
+
+/// HTTPS, or HTTP on a loopback host; no credentials in it.
 fn check_base_url(url: &str) -> Result<String, BuildError> {
-    let invalid = |reason: &'static str| BuildError::InvalidBaseUrl { url: url.to_string(), reason };
+    let shown = |url: &str| match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    };
+    let invalid = |reason: &'static str| BuildError::InvalidBaseUrl { url: shown(url), reason };
     let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a URL"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid("a base URL carries no user name or password (they would be sent to the server)"));
+    }
     let loopback = match parsed.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -629,11 +659,27 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+    /// The secret key is empty or blank.
+    #[error("the secret key is empty: leave it out, or give the real one")]
+    BlankSecretKey,
+    /// The `reqwest::Client` given to [`ClientBuilder::http_client`] follows redirects (reqwest's default): a
+    /// redirect would carry `x-client-key`, `x-secret-key` and request bodies to another host. Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`.
+    #[error(
+        "the supplied reqwest::Client follows redirects; build it with .redirect(reqwest::redirect::Policy::none())"
+    )]
+    HttpClientFollowsRedirects,
 }
 
 /// The client's settings, shared by every clone and read by the hooks on each request.
 pub(crate) struct Config {
     pub(crate) base_url: String,
+    /// Scheme, host and port of `base_url`: the only origin credentials go to and answers are taken from.
+    pub(crate) origin: url::Origin,
+    /// The path of `base_url` (empty, or `/prefix`), which every request path starts with.
+    pub(crate) base_path: String,
+    /// The longest one attempt may take, whatever `reqwest::Client` is used.
+    pub(crate) attempt_timeout: Duration,
     pub(crate) client_key: HeaderValue,
     pub(crate) secret_key: Option<HeaderValue>,
     pub(crate) region: Region,

@@ -236,6 +236,18 @@ pub enum Error {
         /// Where.
         context: ErrorContext,
     },
+    /// The server answered with a redirect (3xx), or an answer came from another origin than the configured one.
+    /// The client never follows redirects, so credentials never leave the configured origin; only the other
+    /// origin is shown (the `Location` may carry codes or tokens).
+    #[error(
+        "redirected to {origin}: the client does not follow redirects (credentials stay with the configured origin){context}"
+    )]
+    Redirected {
+        /// Scheme, host and port of where the server pointed.
+        origin: String,
+        /// Where.
+        context: ErrorContext,
+    },
     /// A request that cannot be sent as built (checked before sending).
     #[error("invalid request: {message}{context}")]
     InvalidRequest {
@@ -308,6 +320,7 @@ macro_rules! context_of {
             | Error::Transport { context, .. }
             | Error::Decode { context, .. }
             | Error::ResponseTooLarge { context, .. }
+            | Error::Redirected { context, .. }
             | Error::InvalidRequest { context, .. }
             | Error::MissingSecretKey { context }
             | Error::SessionRequired { context }
@@ -401,8 +414,9 @@ impl Error {
     /// On a transient failure of an operation that is not safe to repeat, says why it was not retried.
     fn explain_retry(mut self) -> Self {
         let unsafe_op = self.operation().and_then(crate::operation::Operation::find).is_some_and(|op| !op.idempotent);
+        // A server error or a broken exchange leaves the effect of a state-changing call unknown.
         if unsafe_op
-            && self.is_transient()
+            && (self.is_transient() || self.status().is_some_and(|s| s >= 500))
             && let Some(context) = self.context_mut()
         {
             context.not_retried = Some(NOT_RETRIED);
@@ -434,8 +448,11 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(error: reqwest::Error, context: ErrorContext) -> Self {
-        if let Some(limit) = crate::body::too_large(&error) {
-            return Error::ResponseTooLarge { limit, context };
+        match crate::body::refusal(&error) {
+            Some(crate::body::Refusal::TooLarge(limit)) => return Error::ResponseTooLarge { limit, context },
+            Some(crate::body::Refusal::Deadline(_)) => return Error::Timeout { context },
+            Some(crate::body::Refusal::Foreign(origin)) => return Error::Redirected { origin, context },
+            None => {}
         }
         if error.is_timeout() {
             return Error::Timeout { context };
@@ -470,11 +487,13 @@ pub(crate) fn context_from(status: u16, headers: &reqwest::header::HeaderMap) ->
 /// `Retry-After` in seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    // More than a day is not a wait anyone means (and `u64::MAX` seconds would overflow what it is added to).
+    const LONGEST: Duration = Duration::from_secs(24 * 3600);
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(LONGEST));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO).min(LONGEST))
 }
 
 /// The start of a body for an error message, with secrets removed by name and by value
@@ -520,6 +539,18 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 Error::from_reqwest(e, context)
             }
             E::InvalidResponsePayload(body, e) => Error::decode(ErrorContext::default(), e, &body),
+            E::UnexpectedResponse(response) if response.status().is_redirection() => {
+                let status = response.status().as_u16();
+                let context = context_from(status, response.headers());
+                let origin = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| reqwest::Url::parse(l).ok())
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_else(|| "a location on the same host".into());
+                Error::Redirected { origin, context }
+            }
             E::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 let context = context_from(status, response.headers());

@@ -15,7 +15,7 @@
 //! The hooks can only return progenitor's error types: typed failures travel as
 //! `Error::Custom(<readable message + tag>)` and become [`crate::Error`] again on conversion.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
@@ -41,6 +41,13 @@ impl ClientHooks<Inner> for api::Client {
         let id = info.operation_id;
         let op = Operation::find(id).ok_or_else(|| Error::Custom(format!("unknown operation {id}")))?;
         let config = &self.inner.config;
+        let path = request.url().path();
+        if !path_matches(path.strip_prefix(config.base_path.as_str()).unwrap_or(path), op.path) {
+            let message =
+                "a path parameter cannot be empty, `.` or `..` (it would address another resource)".to_string();
+            let error = crate::Error::InvalidRequest { message, context: ErrorContext::operation(id) };
+            return Err(preflight(id, error));
+        }
         {
             let headers = request.headers_mut();
             headers.remove("api-version");
@@ -120,13 +127,27 @@ impl ClientHooks<Inner> for api::Client {
     }
 }
 
+/// Why an attempt brought no usable answer (besides an HTTP error status).
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The connection failed or broke, before the answer or while reading its body.
+    Http(reqwest::Error),
+    /// The client's per-attempt deadline passed (whatever `reqwest::Client` was supplied).
+    Deadline(Duration),
+    /// The answer came from another origin than the configured one (a redirect was followed).
+    Foreign(String),
+}
+
 impl api::Client {
     /// One call: attempts (retried per the policy when the operation is safe to repeat), each with at most one
     /// session renewal and replay after a 401; then the answer is prepared for decoding.
     async fn exchange(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         let config = &self.inner.config;
         let policy = &config.retry;
-        let safe = Operation::find(info.operation_id).is_some_and(|op| op.idempotent);
+        let op = Operation::find(info.operation_id);
+        let safe = op.is_some_and(|op| op.idempotent);
+        // Safe JSON answers are read whole inside the attempt, so that a body cut mid-way is retried too.
+        let buffer = safe && op.is_some_and(|op| !op.raw_body);
         let started = Instant::now();
         let mut request = request;
         let mut attempt = 1;
@@ -135,7 +156,7 @@ impl api::Client {
             let bearer = request.headers().get(AUTHORIZATION).cloned();
             let may_retry = safe && attempt < policy.attempts();
             let backup = (bearer.is_some() || may_retry).then(|| request.try_clone()).flatten();
-            let (result, backup) = self.attempt(request, bearer, backup).await;
+            let (result, backup) = self.attempt(request, bearer, backup, buffer).await;
             let Some(reason) = Retryable::of(&result) else {
                 if result.as_ref().is_ok_and(|r| r.status().is_success()) {
                     config.budget.refund();
@@ -143,10 +164,12 @@ impl api::Client {
                 break result;
             };
             let floor = match reason {
-                Retryable::Throttled(after) => after,
+                Retryable::Throttled(after) | Retryable::Unavailable(after) => after,
                 _ => None,
             };
-            let wait = policy.delay(attempt, floor).filter(|w| started.elapsed() + *w <= policy.deadline_after_start());
+            let wait = policy
+                .delay(attempt, floor)
+                .filter(|w| started.elapsed().checked_add(*w).is_some_and(|end| end <= policy.deadline_after_start()));
             match (may_retry.then_some(backup).flatten(), wait) {
                 (Some(next), Some(wait)) if config.budget.spend(reason) => {
                     tracing::debug!(attempt, ?reason, wait_ms = wait.as_millis() as u64, "retrying");
@@ -159,7 +182,12 @@ impl api::Client {
             }
         };
         tracing::Span::current().record("attempts", attempt);
-        let mut response = crate::body::limit(result?, config.max_response_bytes);
+        let mut response = match result {
+            Ok(response) => crate::body::limit(response, config.max_response_bytes),
+            Err(Failure::Http(e)) => return Err(e),
+            Err(Failure::Deadline(after)) => return Ok(crate::body::failing(crate::body::Refusal::Deadline(after))),
+            Err(Failure::Foreign(origin)) => return Ok(crate::body::failing(crate::body::Refusal::Foreign(origin))),
+        };
         if !response.status().is_success() {
             // Only errors need to know their operation (successes are decoded, not explained).
             response.headers_mut().insert(OPERATION_HEADER, HeaderValue::from_static(info.operation_id));
@@ -170,6 +198,28 @@ impl api::Client {
         Ok(response)
     }
 
+    /// Sends one request: within the client's per-attempt deadline, checking that the answer comes from the
+    /// configured origin (a `reqwest::Client` that follows redirects is refused at build time; this is the second
+    /// line), and, with `buffer`, reading a successful answer's body whole (within the size limit).
+    async fn send(&self, request: reqwest::Request, buffer: bool) -> Result<reqwest::Response, Failure> {
+        let config = &self.inner.config;
+        let deadline = config.attempt_timeout;
+        let work = async {
+            let response = self.client.execute(request).await.map_err(Failure::Http)?;
+            if response.url().origin() != config.origin {
+                return Err(Failure::Foreign(response.url().origin().ascii_serialization()));
+            }
+            if buffer && response.status().is_success() {
+                return crate::body::buffered(response, config.max_response_bytes).await.map_err(Failure::Http);
+            }
+            Ok(response)
+        };
+        match tokio::time::timeout(deadline, work).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::Deadline(deadline)),
+        }
+    }
+
     /// One attempt; a 401 on a request sent with the session's token renews the session once and replays once.
     /// Returns the copy of the request if it was not used (for a retry).
     async fn attempt(
@@ -177,8 +227,9 @@ impl api::Client {
         request: reqwest::Request,
         bearer: Option<HeaderValue>,
         backup: Option<reqwest::Request>,
-    ) -> (reqwest::Result<reqwest::Response>, Option<reqwest::Request>) {
-        let mut response = match self.client.execute(request).await {
+        buffer: bool,
+    ) -> (Result<reqwest::Response, Failure>, Option<reqwest::Request>) {
+        let mut response = match self.send(request, buffer).await {
             Ok(response) => response,
             Err(e) => return (Err(e), backup),
         };
@@ -191,7 +242,7 @@ impl api::Client {
                 tracing::Span::current().record("replayed", true);
                 replay.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
                 let again = replay.try_clone();
-                (self.client.execute(replay).await, again)
+                (self.send(replay, buffer).await, again)
             }
             Err(crate::Error::SessionExpired { .. }) => {
                 response.headers_mut().insert(SESSION_HEADER, HeaderValue::from_static("expired"));
@@ -201,6 +252,30 @@ impl api::Client {
                 tracing::debug!(%error, "no renewal after a 401");
                 (Ok(response), Some(replay))
             }
+        }
+    }
+}
+
+/// Whether a request path still has the shape of the operation's template: the same number of segments, the
+/// literal ones equal. A parameter of `.` or `..` (which URL normalisation folds away) or an empty one breaks it.
+fn path_matches(path: &str, template: &str) -> bool {
+    let mut actual = path.split('/');
+    let mut expected = template.split('/');
+    loop {
+        match (actual.next(), expected.next()) {
+            (None, None) => return true,
+            (Some(a), Some(e)) if e.starts_with('{') && e.ends_with('}') => {
+                if a.is_empty()
+                    || a == "."
+                    || a == ".."
+                    || a.eq_ignore_ascii_case("%2e")
+                    || a.eq_ignore_ascii_case("%2e%2e")
+                {
+                    return false;
+                }
+            }
+            (Some(a), Some(e)) if a == e => {}
+            _ => return false,
         }
     }
 }

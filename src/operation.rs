@@ -108,6 +108,8 @@ pub struct Operation {
     pub us_env_query: bool,
     /// The docs page names the client key header `X-Client-ID`: the client sends both names.
     pub client_id_header: bool,
+    /// The success answer is raw bytes (a statement, a page), streamed to the caller rather than decoded.
+    pub raw_body: bool,
 }
 
 static OPERATIONS: &[Operation] = include!(concat!(env!("OUT_DIR"), "/operations.rs"));

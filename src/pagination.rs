@@ -10,7 +10,8 @@
 //!   new purchases), for the lists ordered newest first;
 //! - a **short page** ends it where the page size is fixed (wallet history: 10), and a list served in one answer
 //!   (webhook events and logs: at most 100, no way to ask for more) is one page;
-//! - items are **de-duplicated** by id across consecutive pages (new purchases shift pages while you read);
+//! - items are **de-duplicated** by id across all pages read (new purchases shift pages while you read, by one
+//!   page or more); the stream remembers an 8-byte hash per item yielded;
 //! - a **page cap** ([`PageOptions::max_pages`], default 10,000) ends a list that never does, with
 //!   [`Error::PageLimit`].
 //!
@@ -150,7 +151,8 @@ pub struct Pages<T> {
     inflight: VecDeque<JoinHandle<Result<Vec<T>, Error>>>,
     buffer: VecDeque<T>,
     seen_pages: HashSet<u64>,
-    previous_keys: HashSet<String>,
+    /// Hashes of every item key yielded so far (8 bytes each): duplicates are dropped wherever they reappear.
+    seen_keys: HashSet<u64>,
     pages_read: usize,
     finished: bool,
     capped: bool,
@@ -189,7 +191,7 @@ impl<T: Send + 'static> Pages<T> {
             inflight: VecDeque::new(),
             buffer: VecDeque::new(),
             seen_pages: HashSet::new(),
-            previous_keys: HashSet::new(),
+            seen_keys: HashSet::new(),
             pages_read: 0,
             finished: false,
             capped: false,
@@ -253,9 +255,17 @@ impl<T: Send + 'static> Pages<T> {
             return true;
         }
         let len = page.len();
-        let previous = std::mem::replace(&mut self.previous_keys, keys.iter().cloned().collect());
-        let fresh: Vec<T> =
-            page.into_iter().zip(keys).filter(|(_, k)| !previous.contains(k)).map(|(item, _)| item).collect();
+        let seen = &mut self.seen_keys;
+        let fresh: Vec<T> = page
+            .into_iter()
+            .zip(keys)
+            .filter(|(_, k)| {
+                let mut hasher = DefaultHasher::new();
+                k.hash(&mut hasher);
+                seen.insert(hasher.finish())
+            })
+            .map(|(item, _)| item)
+            .collect();
         if let Some(time) = self.newest_first {
             // Newer than where the previous page ended (shifted duplicates aside): the list started over.
             if let (Some(first), Some(last)) = (fresh.first().and_then(time), &self.previous_last)

@@ -186,11 +186,21 @@ impl RetryPolicy {
         self.deadline
     }
 
+    /// How long renewals of a session wait after `failures` failed ones in a row: full jitter up to
+    /// `base × 2^failures`, at least `base`, at most `max_delay`.
+    pub(crate) fn renewal_backoff(&self, failures: u32) -> Duration {
+        let ceiling = self.base_delay.saturating_mul(2u32.saturating_pow(failures.min(30))).min(self.max_delay);
+        let floor = self.base_delay.min(ceiling);
+        let spread = ceiling.saturating_sub(floor).as_micros().min(u128::from(u64::MAX)) as u64;
+        floor + Duration::from_micros(rand::rng().random_range(0..=spread))
+    }
+
     /// The wait before retry number `retry` (1-based): full jitter, at least `floor` (a server's `Retry-After`).
     /// `None` when the wait would exceed `max_delay`.
     pub(crate) fn delay(&self, retry: u32, floor: Option<Duration>) -> Option<Duration> {
         let ceiling = self.base_delay.saturating_mul(2u32.saturating_pow(retry)).min(self.max_delay);
-        let jittered = Duration::from_micros(rand::rng().random_range(0..=ceiling.as_micros() as u64));
+        let micros = ceiling.as_micros().min(u128::from(u64::MAX)) as u64;
+        let jittered = Duration::from_micros(rand::rng().random_range(0..=micros));
         let wait = floor.map_or(jittered, |f| f.max(jittered));
         (wait <= self.max_delay).then_some(wait)
     }
@@ -201,8 +211,8 @@ impl RetryPolicy {
 pub(crate) enum Retryable {
     /// 429, with the server's `Retry-After`.
     Throttled(Option<Duration>),
-    /// 502, 503, 504.
-    Unavailable,
+    /// 502, 503, 504, with the server's `Retry-After` when it sends one (503 usually).
+    Unavailable(Option<Duration>),
     /// No answer in time.
     Timeout,
     /// The connection failed or broke.
@@ -210,15 +220,19 @@ pub(crate) enum Retryable {
 }
 
 impl Retryable {
-    pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Retryable> {
+    pub(crate) fn of(result: &Result<reqwest::Response, crate::hooks::Failure>) -> Option<Retryable> {
+        use crate::hooks::Failure;
         match result {
             Ok(response) => match response.status().as_u16() {
                 429 => Some(Retryable::Throttled(crate::error::retry_after(response.headers()))),
-                502..=504 => Some(Retryable::Unavailable),
+                502..=504 => Some(Retryable::Unavailable(crate::error::retry_after(response.headers()))),
                 _ => None,
             },
-            Err(e) if e.is_timeout() => Some(Retryable::Timeout),
-            Err(e) if e.is_connect() || e.is_request() || e.is_body() => Some(Retryable::Connection),
+            Err(Failure::Deadline(_)) => Some(Retryable::Timeout),
+            Err(Failure::Http(e)) if e.is_timeout() => Some(Retryable::Timeout),
+            Err(Failure::Http(e)) if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() => {
+                Some(Retryable::Connection)
+            }
             Err(_) => None,
         }
     }
@@ -286,11 +300,11 @@ mod tests {
     #[test]
     fn the_budget_stops_retry_storms_and_refills_on_success() {
         let budget = RetryBudget::new(20);
-        assert!(budget.spend(Retryable::Unavailable));
+        assert!(budget.spend(Retryable::Unavailable(None)));
         assert!(budget.spend(Retryable::Timeout));
         assert_eq!(budget.left(), 5);
         assert!(budget.spend(Retryable::Connection));
-        assert!(!budget.spend(Retryable::Unavailable), "empty");
+        assert!(!budget.spend(Retryable::Unavailable(None)), "empty");
         budget.refund();
         assert_eq!(budget.left(), 1);
         for _ in 0..100 {

@@ -140,6 +140,10 @@ pub enum WebhookError {
     /// The body is not a webhook event.
     #[error("not a webhook event: {0}")]
     Parse(String),
+    /// The verifier has no usable key (every key given was empty): nothing can be verified. Answer 500 and fix
+    /// the configuration; an empty key would otherwise let anyone sign deliveries.
+    #[error("the webhook verifier has no key (an empty key is refused)")]
+    NoKey,
 }
 
 impl WebhookError {
@@ -157,6 +161,7 @@ impl WebhookError {
     pub fn status(&self) -> u16 {
         match self {
             WebhookError::Parse(_) => 400,
+            WebhookError::NoKey => 500,
             _ => 401,
         }
     }
@@ -207,7 +212,8 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier for one endpoint key (`whk_…`, used whole).
+    /// A verifier for one endpoint key (`whk_…`, used whole). An empty or blank key never authenticates anything:
+    /// verification then fails with [`WebhookError::NoKey`].
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -360,8 +366,13 @@ impl Verifier {
             .parse()
             .map_err(|_| WebhookError::MalformedHeader { header: "X-Timestamp", reason: "expected Unix seconds" })?;
         let expected = decode_signature(signature)?;
+        // An empty key is known to anyone: it never authenticates.
+        let keys: Vec<&SecretString> = self.keys.iter().filter(|k| !k.expose_secret().trim().is_empty()).collect();
+        if keys.is_empty() {
+            return Err(WebhookError::NoKey);
+        }
         // Authenticity first: the message is the timestamp exactly as sent, a dot, and the raw bytes.
-        let authentic = self.keys.iter().any(|key| {
+        let authentic = keys.iter().any(|key| {
             let mut mac = HmacSha256::new_from_slice(key.expose_secret().as_bytes()).expect("any key length");
             mac.update(timestamp.as_bytes());
             mac.update(b".");

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use baanx::auth::{ExposeSecret, FileTokenStore, LoginOutcome, MemoryTokenStore, Session, TokenSet, TokenStore};
@@ -418,9 +418,9 @@ async fn rotated_tokens_are_persisted_and_a_failed_write_loses_nothing() {
         assert_eq!(mode, 0o600, "token file readable by its owner only");
     }
 
-    // The temporary file's place is taken by a directory: the next save fails.
-    std::fs::create_dir_all(store.temp_path()).unwrap();
-    let user = builder(&server).token_store(store.clone()).build().unwrap();
+    // The store fails its next saves (a full disk, a locked keychain).
+    let flaky = Flaky { inner: store.clone(), failing: Arc::new(AtomicBool::new(true)) };
+    let user = builder(&server).token_store(flaky.clone()).build().unwrap();
     let err = user.api().get_card_status().call().await.unwrap_err();
     assert!(matches!(err, Error::TokenStore { .. }), "the rotated tokens are not used before they are saved: {err:?}");
     let on_disk = store.load().await.unwrap().unwrap();
@@ -432,7 +432,7 @@ async fn rotated_tokens_are_persisted_and_a_failed_write_loses_nothing() {
     );
 
     // Once the store works again, the kept tokens are saved and used, without another refresh.
-    std::fs::remove_dir(store.temp_path()).unwrap();
+    flaky.failing.store(false, Ordering::SeqCst);
     user.api().get_card_status().call().await.unwrap();
     assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 1);
     let reopened = FileTokenStore::new(store.path());
@@ -440,4 +440,26 @@ async fn rotated_tokens_are_persisted_and_a_failed_write_loses_nothing() {
     assert_eq!(saved.refresh_token().unwrap().expose_secret(), "r1", "the new refresh token is on disk");
     assert_eq!(saved.access_token().expose_secret(), "a1");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A store whose saves fail while `failing` is set.
+#[derive(Debug, Clone)]
+struct Flaky {
+    inner: FileTokenStore,
+    failing: Arc<AtomicBool>,
+}
+
+impl TokenStore for Flaky {
+    fn load(&self) -> baanx::auth::StoreFuture<'_, Option<TokenSet>> {
+        self.inner.load()
+    }
+    fn save<'a>(&'a self, tokens: &'a TokenSet) -> baanx::auth::StoreFuture<'a, ()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(baanx::auth::TokenStoreError::msg("the disk is full")) });
+        }
+        self.inner.save(tokens)
+    }
+    fn clear(&self) -> baanx::auth::StoreFuture<'_, ()> {
+        self.inner.clear()
+    }
 }

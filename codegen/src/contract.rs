@@ -37,6 +37,24 @@ impl Contract {
             .unwrap_or_default()
     }
 
+    /// For each object schema (by Rust type name), the properties marked `x-sensitive` (`secret` or `personal`).
+    pub fn sensitive_fields(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out = BTreeMap::new();
+        for (name, schema) in self.raw.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
+            let marked: BTreeSet<String> = schema["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, p)| p.get("x-sensitive").is_some())
+                .map(|(k, _)| k.clone())
+                .collect();
+            if !marked.is_empty() {
+                out.insert(rust_type_name(name), marked);
+            }
+        }
+        out
+    }
+
     /// Object schemas marked with the boolean extension `flag` (e.g. `x-amount-rounding`), by Rust type name.
     pub fn schemas_flagged(&self, flag: &str) -> BTreeSet<String> {
         self.raw

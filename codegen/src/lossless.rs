@@ -12,8 +12,12 @@
 //! - and its typify builder carries `extra` too (a setter, and through the conversions).
 //!
 //! Free-form values become `::cardsdk_runtime::Json` / `JsonMap` (exact text) instead of `serde_json::Value` / `Map`.
+//!
+//! `Debug` too is generated, for every object type and its builder: each field through
+//! `cardsdk_runtime::redact::RedactDebug` (secret-looking text redacted by value), and the fields the contract marks
+//! `x-sensitive` (`secret` or `personal`) never shown at all (`[redacted]`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -22,12 +26,17 @@ use syn::visit_mut::VisitMut;
 /// The name of the field that keeps unknown members.
 pub const EXTRA: &str = "extra";
 
-/// Rewrites the `types` module (see the [module docs](self)).
-pub fn apply(types: &mut syn::ItemMod, rounding: &BTreeSet<String>) -> Result<(), String> {
+/// Rewrites the `types` module (see the [module docs](self)). `sensitive` maps a type name to the wire names of its
+/// fields marked `x-sensitive`.
+pub fn apply(
+    types: &mut syn::ItemMod,
+    rounding: &BTreeSet<String>,
+    sensitive: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<(), String> {
     JsonTypes.visit_item_mod_mut(types);
     let content = &mut types.content.as_mut().ok_or("the types module has no content")?.1;
     let mut impls = Vec::new();
-    let mut extended = BTreeSet::new();
+    let mut extended = BTreeMap::new();
     for item in content.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
         if !has_derive(s, "Deserialize") {
@@ -35,16 +44,29 @@ pub fn apply(types: &mut syn::ItemMod, rounding: &BTreeSet<String>) -> Result<()
         }
         if !matches!(s.fields, syn::Fields::Named(_)) {
             // A newtype (a free-form object schema without properties): serde's derive reads its one field, which
-            // is lossless already (`JsonMap`); it only needs to be a `Wire` type too.
+            // is lossless already (`JsonMap`, whose Debug redacts); it only needs to be a `Wire` type too.
             impls.push(wire_impl(&s.ident));
+            impls.push(redact_debug_impl(&s.ident));
             continue;
         }
         remove_derive(s, "Deserialize");
+        remove_derive(s, "Debug");
         let name = s.ident.to_string();
         let fields = fields_of(s)?;
+        let hidden: BTreeSet<String> = match sensitive.get(&name) {
+            Some(wires) => {
+                if let Some(unknown) = wires.iter().find(|w| !fields.iter().any(|f| &f.wire == *w)) {
+                    return Err(format!("type `{name}`: `x-sensitive` on `{unknown}`, which is not one of its fields"));
+                }
+                fields.iter().filter(|f| wires.contains(&f.wire)).map(|f| f.ident.to_string()).collect()
+            }
+            None => BTreeSet::new(),
+        };
         impls.extend(decoder(s, &fields, rounding.contains(&name))?);
+        impls.push(debug_impl(&s.ident, &fields, &hidden, true));
+        impls.push(redact_debug_impl(&s.ident));
         add_extra_field(s)?;
-        extended.insert(name);
+        extended.insert(name, (fields, hidden));
     }
     content.extend(impls);
     if let Some(builder) = content.iter_mut().find_map(|item| match item {
@@ -69,6 +91,50 @@ impl VisitMut for JsonTypes {
             _ => syn::visit_mut::visit_type_mut(self, ty),
         }
     }
+}
+
+/// `impl Debug`: every field through `RedactDebug`, the hidden ones as `[redacted]`; `extra` last when `with_extra`.
+fn debug_impl(name: &syn::Ident, fields: &[Field], hidden: &BTreeSet<String>, with_extra: bool) -> syn::Item {
+    let title = name.to_string();
+    let entries: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let ident = &f.ident;
+            let label = ident.to_string().trim_start_matches("r#").to_string();
+            if hidden.contains(&ident.to_string()) {
+                if matches!(f.finish, Finish::Default) && is_option(&f.ty) {
+                    quote!(.field(#label, &::cardsdk_runtime::redact::Hidden::present(self.#ident.is_some())))
+                } else {
+                    quote!(.field(#label, &::cardsdk_runtime::redact::Hidden::always()))
+                }
+            } else {
+                quote!(.field(#label, &::cardsdk_runtime::redact::Redacted(&self.#ident)))
+            }
+        })
+        .collect();
+    let extra = if with_extra { quote!(.field("extra", &self.extra)) } else { quote!() };
+    syn::parse_quote! {
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#title) #(#entries)* #extra .finish()
+            }
+        }
+    }
+}
+
+/// `impl RedactDebug` through the type's (redacting) `Debug`, so that it can be a field of another type.
+fn redact_debug_impl(name: &syn::Ident) -> syn::Item {
+    syn::parse_quote! {
+        impl ::cardsdk_runtime::redact::RedactDebug for #name {
+            fn redact_fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(self, f)
+            }
+        }
+    }
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    quote!(#ty).to_string().replace(' ', "").starts_with("::std::option::Option<")
 }
 
 fn has_derive(s: &syn::ItemStruct, name: &str) -> bool {
@@ -254,12 +320,29 @@ fn decoder(s: &syn::ItemStruct, fields: &[Field], rounding: bool) -> Result<Vec<
     Ok(vec![de, wire])
 }
 
-/// Adds `extra` to typify's builder of each extended struct: the field, its default, a setter and the conversions.
-fn patch_builders(builder: &mut Vec<syn::Item>, extended: &BTreeSet<String>) -> Result<(), String> {
+/// Adds `extra` to typify's builder of each extended struct (the field, its default, a setter and the
+/// conversions), and gives it the redacting `Debug`.
+fn patch_builders(
+    builder: &mut Vec<syn::Item>,
+    extended: &BTreeMap<String, (Vec<Field>, BTreeSet<String>)>,
+) -> Result<(), String> {
     let mut setters = Vec::new();
     for item in builder.iter_mut() {
         match item {
-            syn::Item::Struct(s) if extended.contains(&s.ident.to_string()) => {
+            syn::Item::Struct(s) if extended.contains_key(&s.ident.to_string()) => {
+                let (fields, hidden) = &extended[&s.ident.to_string()];
+                remove_derive(s, "Debug");
+                // The builder holds `Result<T, String>` per field: hidden ones are never shown either.
+                let builder_fields: Vec<Field> = fields
+                    .iter()
+                    .map(|f| Field {
+                        ident: f.ident.clone(),
+                        ty: f.ty.clone(),
+                        wire: f.wire.clone(),
+                        finish: Finish::Required,
+                    })
+                    .collect();
+                setters.push(debug_impl(&s.ident, &builder_fields, hidden, false));
                 let syn::Fields::Named(named) = &mut s.fields else { continue };
                 let field: syn::FieldsNamed = syn::parse_quote!({
                     extra: ::std::result::Result<::cardsdk_runtime::JsonMap, ::std::string::String>
@@ -311,11 +394,14 @@ fn last_ident(ty: &syn::Type) -> Option<(String, bool)> {
     Some((p.path.segments.last()?.ident.to_string(), is_super))
 }
 
-fn builder_impl_target(i: &syn::ItemImpl, extended: &BTreeSet<String>) -> Option<ImplKind> {
+fn builder_impl_target(
+    i: &syn::ItemImpl,
+    extended: &BTreeMap<String, (Vec<Field>, BTreeSet<String>)>,
+) -> Option<ImplKind> {
     let (trait_path, _) = i.trait_.as_ref()?;
     let trait_name = trait_path.segments.last()?.ident.to_string();
     let (self_name, self_super) = last_ident(&i.self_ty)?;
-    if !extended.contains(&self_name) {
+    if !extended.contains_key(&self_name) {
         return None;
     }
     match (trait_name.as_str(), self_super) {

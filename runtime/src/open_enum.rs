@@ -99,6 +99,12 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::redact::RedactDebug for $name {
+            fn redact_fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(self, f)
+            }
+        }
+
         impl $crate::wire::Wire for $name {
             fn from_wire<'de, D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,

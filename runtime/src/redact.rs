@@ -272,3 +272,158 @@ mod tests {
         assert!(v["n"].is_null());
     }
 }
+
+/// How a value prints in the `Debug` of a generated type: like `Debug`, with secret-looking text redacted by value
+/// (see [`redact_text`]). Implemented for the field types of generated types; the generated types implement it
+/// through their own (redacting) `Debug`.
+///
+/// ```
+/// use cardsdk_runtime::redact::Redacted;
+///
+/// let note = String::from("card 4111 1111 1111 1111 declined");
+/// assert_eq!(format!("{:?}", Redacted(&note)), r#""card [redacted] declined""#);
+/// assert_eq!(format!("{:?}", Redacted(&Some(3u8))), "Some(3)");
+/// ```
+pub trait RedactDebug {
+    /// Writes the value for `Debug`, redacted.
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+}
+
+/// A value printed through [`RedactDebug`].
+pub struct Redacted<'a, T: ?Sized>(pub &'a T);
+
+impl<T: RedactDebug + ?Sized> std::fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.redact_fmt(f)
+    }
+}
+
+/// A field marked secret or personal in the contract: prints `[redacted]` (or `None` for an absent optional one),
+/// never its value.
+///
+/// ```
+/// use cardsdk_runtime::redact::Hidden;
+///
+/// assert_eq!(format!("{:?}", Hidden::present(true)), "Some([redacted])");
+/// assert_eq!(format!("{:?}", Hidden::present(false)), "None");
+/// assert_eq!(format!("{:?}", Hidden::always()), "[redacted]");
+/// ```
+#[derive(Clone, Copy)]
+pub struct Hidden(Option<bool>);
+
+impl Hidden {
+    /// For an optional field: `Some([redacted])` when it holds a value.
+    pub fn present(present: bool) -> Self {
+        Hidden(Some(present))
+    }
+
+    /// For a required field.
+    pub fn always() -> Self {
+        Hidden(None)
+    }
+}
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(true) => f.write_str("Some([redacted])"),
+            Some(false) => f.write_str("None"),
+            None => f.write_str(REDACTED),
+        }
+    }
+}
+
+impl RedactDebug for str {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&redact_text(self), f)
+    }
+}
+
+impl RedactDebug for String {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().redact_fmt(f)
+    }
+}
+
+macro_rules! redact_as_debug {
+    ($($t:ty),*) => {$(
+        impl RedactDebug for $t {
+            fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self, f)
+            }
+        }
+    )*};
+}
+
+redact_as_debug!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    rust_decimal::Decimal,
+    crate::TokenAmount,
+    crate::Timestamp,
+    crate::Json,
+    crate::JsonMap
+);
+
+impl RedactDebug for serde_json::Value {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut value = self.clone();
+        redact_json(&mut value);
+        write!(f, "{value}")
+    }
+}
+
+impl<T: RedactDebug + ?Sized> RedactDebug for Box<T> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).redact_fmt(f)
+    }
+}
+
+impl<T: RedactDebug> RedactDebug for Option<T> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Some(v) => f.debug_tuple("Some").field(&Redacted(v)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl<T: RedactDebug, E: std::fmt::Debug> RedactDebug for Result<T, E> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ok(v) => f.debug_tuple("Ok").field(&Redacted(v)).finish(),
+            Err(e) => f.debug_tuple("Err").field(e).finish(),
+        }
+    }
+}
+
+impl<T: RedactDebug> RedactDebug for Vec<T> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter().map(Redacted)).finish()
+    }
+}
+
+impl<T: RedactDebug> RedactDebug for std::collections::HashMap<String, T> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter().map(|(k, v)| (k, Redacted(v)))).finish()
+    }
+}
+
+impl<T: RedactDebug> RedactDebug for std::collections::BTreeMap<String, T> {
+    fn redact_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter().map(|(k, v)| (k, Redacted(v)))).finish()
+    }
+}

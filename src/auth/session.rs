@@ -7,13 +7,23 @@
 //! - **Rotation**: the refresh runs in its own task, so a caller that gives up cannot lose the rotated refresh
 //!   token half-way; the new token set is saved to the store before it is used, and kept in memory if the save
 //!   fails.
-//! - **End**: a refused refresh (`invalid_grant`, 401) ends the session ([`Error::SessionExpired`]) and clears
-//!   the store; a password session (no refresh token) ends at its expiry with the same error, not a 401.
+//! - **Back-off**: a renewal that fails for any other reason is not retried by every call: further renewals wait
+//!   (shared by every clone of the session, jittered, growing with each failure, per the client's
+//!   [`RetryPolicy`](crate::retry::RetryPolicy)); meanwhile a still-valid access token keeps being used, and an
+//!   expired one fails at once with the last renewal error, without a request.
+//! - **Never cached**: a failed or cancelled renewal (its runtime dropped mid-flight) is seen only by the calls that
+//!   waited for it; the next call starts afresh.
+//! - **One save**: the calls that find rotated tokens not yet saved wait for one save, not one each.
+//! - **End**: only an answer that says the refresh token is dead (`invalid_grant`) ends the session
+//!   ([`Error::SessionExpired`]) and clears the store — and only after reloading the store, in case another
+//!   instance rotated the tokens meanwhile. A refresh that timed out (the server may have rotated already) is tried
+//!   once more with the stored refresh token first. A password session (no refresh token) ends at its expiry with
+//!   the same error, not a 401.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
@@ -45,10 +55,20 @@ pub struct Session {
 
 struct State {
     slot: RwLock<Slot>,
-    inflight: Mutex<Option<Flight>>,
+    inflight: Mutex<Option<(u64, Flight)>>,
+    flights: AtomicU64,
+    backoff: Mutex<Backoff>,
     store: Option<Arc<dyn TokenStore>>,
     loaded: tokio::sync::OnceCell<()>,
     refreshes: AtomicU64,
+}
+
+/// Renewal failures in a row, and until when no renewal starts.
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+    until: Option<Instant>,
+    last: Option<Error>,
 }
 
 /// A refresh under way, shared by every call waiting for it.
@@ -66,6 +86,8 @@ pub(crate) struct Installed {
     pub(crate) tokens: TokenSet,
     pub(crate) bearer: HeaderValue,
     persisted: AtomicBool,
+    /// Held while this token set is being saved, so that concurrent callers wait for one save.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl Installed {
@@ -78,7 +100,12 @@ impl Installed {
                 }
             })?;
         bearer.set_sensitive(true);
-        Ok(Arc::new(Installed { tokens, bearer, persisted: AtomicBool::new(persisted) }))
+        Ok(Arc::new(Installed {
+            tokens,
+            bearer,
+            persisted: AtomicBool::new(persisted),
+            saving: tokio::sync::Mutex::new(()),
+        }))
     }
 }
 
@@ -111,6 +138,8 @@ impl Session {
             state: Arc::new(State {
                 slot: RwLock::new(slot),
                 inflight: Mutex::new(None),
+                flights: AtomicU64::new(0),
+                backoff: Mutex::new(Backoff::default()),
                 store,
                 loaded,
                 refreshes: AtomicU64::new(0),
@@ -155,7 +184,7 @@ impl Session {
     /// A session acting with `tokens` (kept in memory), e.g. tokens a backend handed to the app.
     ///
     /// ```
-    /// use std::time::{Duration, SystemTime};
+    /// use std::time::{Duration, Instant, SystemTime};
     /// use baanx::auth::{Session, TokenSet};
     /// use baanx::Region;
     /// # let client = baanx::Client::builder().client_key("pk_test_123").build().unwrap();
@@ -292,8 +321,12 @@ impl Session {
             .map(|_| ())
     }
 
-    /// Saves an installed token set if it is not saved yet.
+    /// Saves an installed token set if it is not saved yet: one save, however many callers need it.
     async fn persist(&self, installed: &Arc<Installed>) -> Result<(), Error> {
+        if installed.persisted.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _saving = installed.saving.lock().await;
         if installed.persisted.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -353,12 +386,9 @@ impl Session {
             self.persist(&current).await?;
             return Ok(current);
         }
-        match self.refresh(api, &current).await {
-            // Renewal failed for a passing reason while the token still works: use it.
-            Err(e)
-                if (e.is_transient() || e.status().is_some_and(|s| s >= 500))
-                    && !current.tokens.is_expired(SystemTime::now()) =>
-            {
+        match self.refresh(api, &current, true).await {
+            // Renewal failed while the token still works: use it (the failure set the back-off).
+            Err(e) if !matches!(e, Error::SessionExpired { .. }) && !current.tokens.is_expired(SystemTime::now()) => {
                 tracing::warn!(error = %e, "renewing the session ahead of expiry failed; using the current token");
                 self.persist(&current).await?;
                 Ok(current)
@@ -396,48 +426,113 @@ impl Session {
         if current.tokens.refresh_token().is_none() {
             return Err(Error::Unauthorized { message: None, context: ErrorContext::default() });
         }
-        self.refresh(api, &current).await
+        self.refresh(api, &current, false).await
     }
 
-    /// Renews `stale`, or joins the renewal already under way.
-    async fn refresh(&self, api: &api::Client, stale: &Arc<Installed>) -> Result<Arc<Installed>, Error> {
+    /// Renews `stale`, or joins the renewal already under way. While renewals back off, no request is sent: the
+    /// still-valid `stale` is returned when `allow_current` (renewal ahead of expiry), else the last failure.
+    async fn refresh(
+        &self,
+        api: &api::Client,
+        stale: &Arc<Installed>,
+        allow_current: bool,
+    ) -> Result<Arc<Installed>, Error> {
         enum Next {
             Renewed(Arc<Installed>),
-            Wait(Flight),
+            Wait(u64, Flight),
         }
-        let next = {
-            let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            match self.slot() {
-                Slot::Active(current) if !Arc::ptr_eq(&current, stale) => Next::Renewed(current),
-                Slot::Ended(reason) => return Err(expired(reason)),
-                _ => Next::Wait(match inflight.as_ref() {
-                    Some(flight) => flight.clone(),
-                    None => {
-                        let task = tokio::spawn(refresh_task(self.clone(), api.clone(), stale.clone()));
-                        let flight = async move {
-                            task.await.unwrap_or_else(|e| {
-                                Err(Error::Transport {
-                                    message: format!("the refresh task failed: {e}"),
-                                    source: None,
-                                    context: ErrorContext::default(),
+        // A flight whose task was cancelled (its runtime dropped) is never the answer: the next round starts anew.
+        for _round in 0..2 {
+            let next = {
+                let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
+                match self.slot() {
+                    Slot::Active(current) if !Arc::ptr_eq(&current, stale) => Next::Renewed(current),
+                    Slot::Ended(reason) => return Err(expired(reason)),
+                    _ => match inflight.as_ref() {
+                        Some((id, flight)) => Next::Wait(*id, flight.clone()),
+                        None => {
+                            if let Some(last) = self.backing_off() {
+                                let usable = allow_current && !stale.tokens.is_expired(SystemTime::now());
+                                return if usable { Ok(stale.clone()) } else { Err(last) };
+                            }
+                            let id = self.state.flights.fetch_add(1, Ordering::Relaxed);
+                            let task = tokio::spawn(refresh_task(self.clone(), api.clone(), stale.clone()));
+                            let flight = async move {
+                                task.await.unwrap_or_else(|e| {
+                                    Err(Error::Transport {
+                                        message: format!(
+                                            "the renewal was interrupted ({})",
+                                            if e.is_cancelled() { "its runtime stopped" } else { "it panicked" }
+                                        ),
+                                        source: None,
+                                        context: ErrorContext::default(),
+                                    })
                                 })
-                            })
+                            }
+                            .boxed()
+                            .shared();
+                            *inflight = Some((id, flight.clone()));
+                            Next::Wait(id, flight)
                         }
-                        .boxed()
-                        .shared();
-                        *inflight = Some(flight.clone());
-                        flight
-                    }
-                }),
+                    },
+                }
+            };
+            let (id, flight) = match next {
+                Next::Renewed(current) => {
+                    self.persist(&current).await?;
+                    return Ok(current);
+                }
+                Next::Wait(id, flight) => (id, flight),
+            };
+            let result = flight.await;
+            // Whatever happened to the task, this flight is over: it is never joined again.
+            let interrupted = {
+                let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
+                if inflight.as_ref().is_some_and(|(current, _)| *current == id) {
+                    *inflight = None;
+                }
+                matches!(&result, Err(Error::Transport { message, .. }) if message.starts_with("the renewal was interrupted"))
+            };
+            if interrupted {
+                continue;
             }
-        };
-        match next {
-            Next::Renewed(current) => {
-                self.persist(&current).await?;
-                Ok(current)
-            }
-            Next::Wait(flight) => flight.await,
+            return result;
         }
+        Err(Error::Transport {
+            message: "the renewal was interrupted twice".into(),
+            source: None,
+            context: ErrorContext::default(),
+        })
+    }
+
+    /// The last renewal failure, while renewals back off.
+    fn backing_off(&self) -> Option<Error> {
+        let backoff = self.state.backoff.lock().unwrap_or_else(|e| e.into_inner());
+        match backoff.until {
+            Some(until) if Instant::now() < until => backoff.last.clone(),
+            _ => None,
+        }
+    }
+
+    fn renewal_failed(&self, api: &api::Client, error: &Error) {
+        let mut backoff = self.state.backoff.lock().unwrap_or_else(|e| e.into_inner());
+        backoff.failures = backoff.failures.saturating_add(1);
+        let wait = api.inner.config.retry.renewal_backoff(backoff.failures);
+        backoff.until = Instant::now().checked_add(wait);
+        backoff.last = Some(error.clone());
+    }
+
+    fn renewal_succeeded(&self) {
+        *self.state.backoff.lock().unwrap_or_else(|e| e.into_inner()) = Backoff::default();
+    }
+
+    /// The store's tokens, if they are newer than `used` (another instance or process rotated them).
+    async fn newer_in_store(&self, used: &TokenSet) -> Option<TokenSet> {
+        let store = self.state.store.as_ref()?;
+        let stored = store.load().await.ok()??;
+        let different = stored.refresh_token().map(|t| t.expose_secret().to_string())
+            != used.refresh_token().map(|t| t.expose_secret().to_string());
+        different.then_some(stored)
     }
 
     /// Ends the session: no more calls with it, store cleared.
@@ -452,17 +547,66 @@ impl Session {
     }
 }
 
-/// One refresh request, run to completion in its own task.
+/// One renewal, run to completion in its own task (so that a caller that gives up cannot lose a rotated token).
 async fn refresh_task(session: Session, api: api::Client, stale: Arc<Installed>) -> Result<Arc<Installed>, Error> {
-    session.state.refreshes.fetch_add(1, Ordering::Relaxed);
     let result = renew(&session, &api, &stale).await;
+    match &result {
+        Ok(_) => session.renewal_succeeded(),
+        Err(Error::SessionExpired { .. }) => {}
+        Err(e) => session.renewal_failed(&api, e),
+    }
     // The slot is updated (by `renew`) before the flight is cleared, so a newcomer sees one or the other.
     *session.state.inflight.lock().unwrap_or_else(|e| e.into_inner()) = None;
     result
 }
 
+/// What a refresh answer says about the refresh token.
+enum Refused {
+    /// `invalid_grant`: the refresh token is dead (rotated away, revoked, expired).
+    Dead(Error),
+    /// No answer in time, or the connection broke: the server may have rotated already.
+    Unknown(Error),
+    /// Any other failure: the refresh token may still be good.
+    Other(Error),
+}
+
 async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> Result<Arc<Installed>, Error> {
     let old = &stale.tokens;
+    let first = match request_refresh(session, api, old).await {
+        Ok(installed) => return Ok(installed),
+        Err(refused) => refused,
+    };
+    // Before anything is declared over, the store may hold tokens another instance rotated meanwhile.
+    if let Some(newer) = session.newer_in_store(old).await {
+        let installed = Installed::new(newer, true)?;
+        session.set(Slot::Active(installed.clone()));
+        return Ok(installed);
+    }
+    let second = match first {
+        Refused::Other(error) => return Err(error),
+        Refused::Dead(error) => Refused::Dead(error),
+        // The server may have rotated without our hearing: one more try with the refresh token we hold.
+        Refused::Unknown(_) => match request_refresh(session, api, old).await {
+            Ok(installed) => return Ok(installed),
+            Err(refused) => refused,
+        },
+    };
+    match second {
+        Refused::Dead(error) => {
+            if let Some(newer) = session.newer_in_store(old).await {
+                let installed = Installed::new(newer, true)?;
+                session.set(Slot::Active(installed.clone()));
+                return Ok(installed);
+            }
+            Err(session.end(&format!("the refresh token was refused ({error})")).await)
+        }
+        Refused::Unknown(error) | Refused::Other(error) => Err(error),
+    }
+}
+
+/// Sends one refresh request; on success installs and saves the new tokens.
+async fn request_refresh(session: &Session, api: &api::Client, old: &TokenSet) -> Result<Arc<Installed>, Refused> {
+    session.state.refreshes.fetch_add(1, Ordering::Relaxed);
     let refresh_token = old.refresh_token().map(|t| t.expose_secret().to_string()).unwrap_or_default();
     let (operation, response) = match old.kind() {
         TokenKind::HostedOAuth => {
@@ -490,19 +634,31 @@ async fn renew(session: &Session, api: &api::Client, stale: &Arc<Installed>) -> 
     let response = match response {
         Ok(r) => r.into_inner(),
         Err(e) => {
+            // Only an answer that says so means the refresh token is dead (RFC 6749 `invalid_grant`).
+            let dead = match &e {
+                progenitor_client::Error::ErrorResponse(answer) => {
+                    let body = answer.as_ref();
+                    let code = body.code.as_ref().and_then(|c| c.scalar_text());
+                    [code.as_deref(), body.error.as_deref()].contains(&Some("invalid_grant"))
+                }
+                _ => false,
+            };
             let error = Error::from(e).at(operation);
-            return Err(match error.status() {
-                // The refresh token was refused (rotated away, revoked, expired): the session is over.
-                Some(400 | 401) => session.end(&format!("the refresh token was refused ({error})")).await,
-                _ => error,
+            return Err(if dead {
+                Refused::Dead(error)
+            } else if matches!(error, Error::Timeout { .. } | Error::Transport { .. }) {
+                Refused::Unknown(error)
+            } else {
+                Refused::Other(error)
             });
         }
     };
-    let tokens = TokenSet::from_response(&response, old.kind(), old.region(), SystemTime::now(), Some(old), operation)?;
-    let installed = Installed::new(tokens, false)?;
+    let tokens = TokenSet::from_response(&response, old.kind(), old.region(), SystemTime::now(), Some(old), operation)
+        .map_err(Refused::Other)?;
+    let installed = Installed::new(tokens, false).map_err(Refused::Other)?;
     // Install first (never lose the rotated token), then save; the save must succeed before first use.
     session.set(Slot::Active(installed.clone()));
-    session.persist(&installed).await?;
+    session.persist(&installed).await.map_err(Refused::Other)?;
     Ok(installed)
 }
 

@@ -165,8 +165,9 @@ impl TokenStore for MemoryTokenStore {
 
 /// Keeps the tokens in a JSON file, readable only by its owner (mode 0600 on Unix).
 ///
-/// Each save writes a temporary file next to the target and renames it over the target: a crash or a failed
-/// write leaves the previous tokens intact.
+/// Each save writes a new, uniquely named temporary file next to the target (created exclusively — `O_EXCL`, mode
+/// 0600 — so never through a file or symlink that already exists; by the `tempfile` crate) and renames it over the
+/// target: a crash or a failed write leaves the previous tokens intact, and concurrent saves never share a file.
 ///
 /// ```no_run
 /// let client = baanx::Client::builder()
@@ -208,43 +209,22 @@ impl FileTokenStore {
         &self.path
     }
 
-    /// The temporary file a save writes before renaming it over the target.
-    ///
-    /// ```
-    /// let store = baanx::auth::FileTokenStore::new("/var/lib/myapp/session.json");
-    /// assert_eq!(store.temp_path(), std::path::Path::new("/var/lib/myapp/.session.json.tmp"));
-    /// ```
-    pub fn temp_path(&self) -> PathBuf {
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.path.with_file_name(format!(".{name}.tmp"))
-    }
-
-    fn write(path: &Path, temp: &Path, json: &[u8]) -> std::io::Result<()> {
+    fn write(path: &Path, json: &[u8]) -> std::io::Result<()> {
         use std::io::Write as _;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Created with O_EXCL and mode 0600 (tempfile's defaults on Unix); removed if anything below fails.
+        let mut temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(&dir)?;
+        temp.write_all(json)?;
+        temp.as_file().sync_all()?;
+        temp.persist(path).map_err(|e| e.error)?;
+        // Make the rename itself durable.
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let result = (|| {
-            let mut file = options.open(temp)?;
-            file.write_all(json)?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(temp, path)?;
-            // Make the rename itself durable.
-            #[cfg(unix)]
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::File::open(dir)?.sync_all()?;
-            }
-            Ok(())
-        })();
-        if result.is_err() && temp.is_file() {
-            let _ = std::fs::remove_file(temp);
-        }
-        result
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(())
     }
 }
 
@@ -265,11 +245,11 @@ impl TokenStore for FileTokenStore {
 
     fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
         let json = serde_json::to_vec(tokens);
-        let (path, temp) = (self.path.clone(), self.temp_path());
+        let path = self.path.clone();
         Box::pin(async move {
             let json = json.map_err(|e| TokenStoreError::new("cannot encode the tokens", e))?;
             blocking(move || {
-                FileTokenStore::write(&path, &temp, &json)
+                FileTokenStore::write(&path, &json)
                     .map_err(|e| TokenStoreError::new(format!("cannot write {}", path.display()), e))
             })
             .await

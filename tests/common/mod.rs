@@ -217,3 +217,28 @@ impl Capture {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
+
+/// Captures every tracing event (all levels, all crates) of the current thread until the guard is dropped.
+pub fn capture_logs() -> (Capture, tracing::subscriber::DefaultGuard) {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    (capture, tracing::subscriber::set_default(subscriber))
+}
+
+/// A session issued 6 hours minus `remaining` ago, with `remaining` left: inside the renewal margin, still valid.
+pub fn aging_session(access: &str, refresh: &str, remaining: Duration) -> Session {
+    let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let lifetime = 6 * 3600 * 1000;
+    let expires = now + remaining.as_millis() as u64;
+    let stored = json!({
+        "version": 1, "access_token": access, "refresh_token": refresh, "issued_at_ms": expires - lifetime,
+        "expires_at_ms": expires, "region": "International", "kind": "OAuth"
+    });
+    let tokens: TokenSet = serde_json::from_value(stored).unwrap();
+    Session::from_tokens(tokens).unwrap()
+}
