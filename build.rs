@@ -54,6 +54,7 @@ fn run() -> Result<(), String> {
     }
     let calls = calls::impls(&file, &operations)?;
     file.items.extend(calls);
+    calls::mark_must_use(&mut file);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     generate::write(&out.join("codegen.rs"), &generate::unparse(&file))?;

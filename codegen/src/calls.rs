@@ -105,3 +105,20 @@ fn send_output(output: &syn::ReturnType) -> Option<syn::Type> {
     };
     first_arg(&first_arg(ty)?)
 }
+
+/// `#[must_use]` on every request builder: a request does nothing until it is sent.
+pub fn mark_must_use(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "builder"
+        {
+            for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+                if let syn::Item::Struct(s) = item {
+                    s.attrs.push(syn::parse_quote!(
+                        #[must_use = "a request does nothing until it is sent: finish it with `.call().await`"]
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -9,7 +9,8 @@
 //! - is decoded by a generated `Deserialize` impl that reads each known member by its type's
 //!   [`Wire`](../cardsdk_runtime/wire/index.html) rule (lenient in form, strict in meaning, exact amounts;
 //!   amounts of the schemas in `rounding` round beyond 28 fractional digits) and implements `Wire` itself;
-//! - and its typify builder carries `extra` too (a setter, and through the conversions).
+//! - and its typify builder carries `extra` too (a setter, and through the conversions);
+//! - is `#[non_exhaustive]`, so that a field the contract adds later is not a breaking change.
 //!
 //! Free-form values become `::cardsdk_runtime::Json` / `JsonMap` (exact text) instead of `serde_json::Value` / `Map`.
 //!
@@ -51,6 +52,9 @@ pub fn apply(
         }
         remove_derive(s, "Deserialize");
         remove_derive(s, "Debug");
+        // A field the contract adds later must not break code that builds or matches the type: construct it
+        // through its builder (or `Default`), match with `..`.
+        s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
         let name = s.ident.to_string();
         let fields = fields_of(s)?;
         let hidden: BTreeSet<String> = match sensitive.get(&name) {

@@ -52,9 +52,7 @@ pub(crate) async fn create(State(st): State<Shared>, c: Client, JsonBody(b): Jso
     check_secret(&st, &c.headers, true)?;
     let need = |name: &str| -> ApiResult<String> {
         b.opt_str(name)
-            .map_err(|e| {
-                ApiError::consent_validation(e.body["message"].as_str().unwrap_or("invalid field").to_string())
-            })?
+            .map_err(|e| ApiError::consent_validation(e.to_string()))?
             .ok_or_else(|| ApiError::consent_validation(format!("{name} is required")))
     };
     let onboarding_id = need("onboardingId")?;
@@ -69,9 +67,7 @@ pub(crate) async fn create(State(st): State<Shared>, c: Client, JsonBody(b): Jso
             )));
         }
     };
-    let items = b.objects("consents").map_err(|e| {
-        ApiError::consent_validation(e.body["message"].as_str().unwrap_or("consents must be an array").to_string())
-    })?;
+    let items = b.objects("consents").map_err(|e| ApiError::consent_validation(e.to_string()))?;
     if items.is_empty() {
         return Err(ApiError::consent_validation("consents must contain at least 1 item"));
     }

@@ -170,6 +170,14 @@ impl ApiError {
     }
 }
 
+/// A missing or mistyped body field or query parameter: 400 `{"message": "<field> is required"}` or
+/// `{"message": "<field> must be a string"}`.
+impl From<cardsdk_sandbox_kit::FieldError> for ApiError {
+    fn from(e: cardsdk_sandbox_kit::FieldError) -> Self {
+        ApiError::bad_request(e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = (self.status, axum::Json(self.body)).into_response();

@@ -1,51 +1,17 @@
-//! Request extractors: client key and tenant, bearer user, query strings, JSON bodies with field checks.
+//! Request extractors: client key and tenant, bearer user, JSON and form bodies. The query string and the JSON
+//! object with field checks are the kit's ([`Query`], [`Obj`]); their field errors become 400 `{"message"}`s.
 
 use std::time::Instant;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use cardsdk_sandbox_kit::{BodyError, header_str, is_json_content_type, parse_object};
+pub(crate) use cardsdk_sandbox_kit::{Obj, Query};
+use serde_json::Value;
 
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{Shared, State, Tenant};
-
-/// The parsed query string (repeated names keep their first value).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Query(Vec<(String, String)>);
-
-impl Query {
-    pub(crate) fn parse(raw: Option<&str>) -> Self {
-        Query(raw.and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()).unwrap_or_default())
-    }
-
-    /// The value of `name`, `None` when absent.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `name`, `None` when absent or empty.
-    pub(crate) fn non_empty(&self, name: &str) -> Option<&str> {
-        self.get(name).filter(|v| !v.is_empty())
-    }
-
-    /// A required, non-empty query parameter (400 `{"message": "<name> is required"}`).
-    pub(crate) fn require(&self, name: &str) -> ApiResult<&str> {
-        self.non_empty(name).ok_or_else(|| ApiError::required(name))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Query {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Query::parse(parts.uri.query()))
-    }
-}
-
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
-}
 
 fn is_true(v: &str) -> bool {
     v.eq_ignore_ascii_case("true") || v == "1"
@@ -199,13 +165,6 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> ApiResult<(Header
     Ok((headers, bytes))
 }
 
-fn is_json_content_type(headers: &HeaderMap) -> bool {
-    header_str(headers, header::CONTENT_TYPE.as_str()).is_some_and(|ct| {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-    })
-}
-
 fn parse_json_body(headers: &HeaderMap, bytes: &[u8]) -> ApiResult<Obj> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Obj::default());
@@ -213,11 +172,10 @@ fn parse_json_body(headers: &HeaderMap, bytes: &[u8]) -> ApiResult<Obj> {
     if !is_json_content_type(headers) {
         return Err(ApiError::message(415, "Content-Type must be application/json"));
     }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(Obj { map, prefix: String::new() }),
-        Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
-        Err(_) => Err(ApiError::bad_request("Malformed JSON body")),
-    }
+    parse_object(bytes).map_err(|e| match e {
+        BodyError::NotAnObject => ApiError::bad_request("Request body must be a JSON object"),
+        BodyError::Malformed => ApiError::bad_request("Malformed JSON body"),
+    })
 }
 
 /// A form body (`application/x-www-form-urlencoded`) or a JSON object body, as string fields.
@@ -238,7 +196,7 @@ impl<S: Send + Sync> FromRequest<S> for FormOrJson {
         if is_json_content_type(&headers) {
             let obj = parse_json_body(&headers, &bytes)?;
             let fields = obj
-                .map
+                .into_map()
                 .into_iter()
                 .filter_map(|(k, v)| match v {
                     Value::String(s) => Some((k, s)),
@@ -252,119 +210,5 @@ impl<S: Send + Sync> FromRequest<S> for FormOrJson {
         let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .map_err(|_| ApiError::bad_request("Malformed form body"))?;
         Ok(FormOrJson(fields))
-    }
-}
-
-/// A JSON object with accessors whose errors name the field (`wallets[0].currency is required`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Obj {
-    pub(crate) map: Map<String, Value>,
-    prefix: String,
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-impl Obj {
-    fn name(&self, field: &str) -> String {
-        format!("{}{field}", self.prefix)
-    }
-
-    /// Where this object is in the body (`wallets[0].`, empty at the top).
-    pub(crate) fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    fn present(&self, field: &str) -> Option<&Value> {
-        self.map.get(field).filter(|v| !v.is_null())
-    }
-
-    fn wrong_type(&self, field: &str, want: &str) -> ApiError {
-        ApiError::bad_request(format!("{} must be {want}", self.name(field)))
-    }
-
-    /// A required non-empty string.
-    pub(crate) fn str(&self, field: &str) -> ApiResult<String> {
-        self.opt_str(field)?.ok_or_else(|| ApiError::required(&self.name(field)))
-    }
-
-    /// An optional string (`null` and `""` read as absent).
-    pub(crate) fn opt_str(&self, field: &str) -> ApiResult<Option<String>> {
-        match self.present(field) {
-            None => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong_type(field, "a string")),
-        }
-    }
-
-    /// A required boolean.
-    pub(crate) fn bool(&self, field: &str) -> ApiResult<bool> {
-        self.opt_bool(field)?.ok_or_else(|| ApiError::required(&self.name(field)))
-    }
-
-    /// An optional boolean.
-    pub(crate) fn opt_bool(&self, field: &str) -> ApiResult<Option<bool>> {
-        match self.present(field) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong_type(field, "a boolean")),
-        }
-    }
-
-    /// A required non-negative integer.
-    pub(crate) fn u64(&self, field: &str) -> ApiResult<u64> {
-        match self.present(field) {
-            None => Err(ApiError::required(&self.name(field))),
-            Some(v) => v.as_u64().ok_or_else(|| self.wrong_type(field, "a non-negative integer")),
-        }
-    }
-
-    /// A required array (may be empty).
-    pub(crate) fn array(&self, field: &str) -> ApiResult<Vec<Value>> {
-        match self.present(field) {
-            None => Err(ApiError::required(&self.name(field))),
-            Some(Value::Array(a)) => Ok(a.clone()),
-            Some(_) => Err(self.wrong_type(field, "an array")),
-        }
-    }
-
-    /// A required array of objects, each wrapped for its own field checks.
-    pub(crate) fn objects(&self, field: &str) -> ApiResult<Vec<Obj>> {
-        let items = self.array(field)?;
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::Object(map) => Ok(Obj { map, prefix: format!("{}[{i}].", self.name(field)) }),
-                other => Err(ApiError::bad_request(format!(
-                    "{}[{i}] must be an object, not {}",
-                    self.name(field),
-                    type_name(&other)
-                ))),
-            })
-            .collect()
-    }
-
-    /// An optional object.
-    pub(crate) fn opt_object(&self, field: &str) -> ApiResult<Option<Obj>> {
-        match self.present(field) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Obj { map: map.clone(), prefix: format!("{}.", self.name(field)) })),
-            Some(_) => Err(self.wrong_type(field, "an object")),
-        }
-    }
-
-    /// An optional JSON value as sent.
-    pub(crate) fn opt_value(&self, field: &str) -> Option<Value> {
-        self.present(field).cloned()
     }
 }

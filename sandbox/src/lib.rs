@@ -48,7 +48,6 @@ mod consent;
 mod delegation;
 mod errors;
 mod extract;
-mod faults;
 mod oauth;
 mod password;
 mod server;
@@ -59,18 +58,16 @@ mod util;
 mod wallets;
 mod webhooks;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use cardsdk_sandbox_kit::{Deliverer, FaultPlan, Front, Journal, RequestLog, Running};
+pub use cardsdk_sandbox_kit::{Fault, FaultRule, LoggedRequest};
 
-pub use crate::faults::{Fault, FaultRule};
-use crate::state::{ActiveRule, Config, Inner, State, lock};
+use crate::state::{Config, Inner, State};
 
 /// A seeded test user (they all share one password).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,35 +78,6 @@ pub struct TestUser {
     pub password: String,
     /// The user id (`userId` in the API).
     pub user_id: String,
-}
-
-/// One request the sandbox received (faulted ones included), in arrival order.
-#[derive(Debug, Clone)]
-pub struct LoggedRequest {
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
-    /// The headers (names lowercase), in the order received.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-    /// When the request arrived.
-    pub at: Instant,
-}
-
-impl LoggedRequest {
-    /// The first value of a header (name compared case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    /// The body parsed as JSON, if it is JSON.
-    pub fn json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
 }
 
 /// One webhook delivery attempt.
@@ -197,7 +165,7 @@ impl Default for SandboxBuilder {
             otp_limit: 3,
             otp_window: Duration::from_secs(60),
             webhook_retry_delays: [100, 200, 400, 800, 1600].into_iter().map(Duration::from_millis).collect(),
-            webhook_timeout: webhooks::DEFAULT_TIMEOUT,
+            webhook_timeout: cardsdk_sandbox_kit::DEFAULT_TIMEOUT,
             faults: Vec::new(),
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
@@ -315,13 +283,9 @@ impl SandboxBuilder {
 
     /// Binds and starts serving in the current Tokio runtime.
     pub async fn start(self) -> io::Result<Sandbox> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::new(self.host, self.port)).await?;
-        let addr = listener.local_addr()?;
-        let shown_host = match addr.ip() {
-            ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ip => ip,
-        };
-        let base_url = format!("http://{}", SocketAddr::new(shown_host, addr.port()));
+        let listening = cardsdk_sandbox_kit::bind(self.host, self.port).await?;
+        let addr = listening.addr();
+        let base_url = listening.base_url().to_string();
         let config = Config {
             seed: self.seed,
             transactions: self.transactions,
@@ -343,33 +307,28 @@ impl SandboxBuilder {
                 .unwrap_or_else(|| format!("sbx_sk_{}", util::Det::new(self.seed, 0x5EC2).hex(48))),
             max_logged_requests: self.max_logged_requests,
         };
-        let http = reqwest::Client::builder()
-            .timeout(config.webhook_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .user_agent("Baanx-Webhooks/1.0 (sandbox)")
-            .build()
-            .map_err(io::Error::other)?;
+        let deliverer = Deliverer::new("Baanx-Webhooks/1.0 (sandbox)", config.webhook_timeout)?;
         let mut next_priority_id = 551;
         let (users, test_users) = state::seed_users(&config, &mut next_priority_id);
         let inner = Inner { users, next_priority_id, ..Inner::default() };
+        let front = Front {
+            log: RequestLog::new(config.max_logged_requests),
+            faults: FaultPlan::new(self.faults),
+            dialect: Arc::new(server::BaanxDialect),
+        };
         let st = Arc::new(State {
             config,
             base_url: base_url.clone(),
             inner: Mutex::new(inner),
-            faults: Mutex::new(self.faults.into_iter().map(|rule| ActiveRule { rule, seen: 0 }).collect()),
-            requests: Mutex::new(VecDeque::new()),
-            deliveries: Mutex::new(Vec::new()),
-            delivery_tasks: Mutex::new(Vec::new()),
-            http,
-            runtime: tokio::runtime::Handle::current(),
+            faults: front.faults.clone(),
+            requests: front.log.clone(),
+            deliveries: Journal::new(),
+            deliverer,
             test_users,
         });
-        let (tx, rx) = watch::channel(false);
-        let router = server::router(st.clone());
-        let server = tokio::spawn(server::serve(listener, st.clone(), router, rx));
+        let server = listening.serve(server::router(st.clone()), front);
         tracing::info!(%base_url, "baanx sandbox listening");
-        Ok(Sandbox { state: st, addr, base_url, shutdown: tx, server: Some(server) })
+        Ok(Sandbox { state: st, addr, base_url, server })
     }
 }
 
@@ -378,8 +337,7 @@ pub struct Sandbox {
     state: Arc<State>,
     addr: SocketAddr,
     base_url: String,
-    shutdown: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
+    server: Running,
 }
 
 impl fmt::Debug for Sandbox {
@@ -446,12 +404,12 @@ impl Sandbox {
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.state.requests).iter().cloned().collect()
+        self.state.requests.all()
     }
 
     /// Forgets the logged requests.
     pub fn clear_requests(&self) {
-        lock(&self.state.requests).clear();
+        self.state.requests.clear();
     }
 
     /// Every authorization granted so far (codes issued by the three OAuth flows), in order.
@@ -461,34 +419,27 @@ impl Sandbox {
 
     /// Every webhook delivery attempt made so far, in order.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        lock(&self.state.deliveries).clone()
+        self.state.deliveries.all()
     }
 
     /// Forgets the recorded deliveries.
     pub fn clear_deliveries(&self) {
-        lock(&self.state.deliveries).clear();
+        self.state.deliveries.clear();
     }
 
     /// Waits until at least `count` delivery attempts are recorded or `timeout` passes; returns them all.
     pub async fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivery> {
-        let deadline = util::deadline(timeout);
-        loop {
-            let all = self.deliveries();
-            if all.len() >= count || Instant::now() >= deadline {
-                return all;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.state.deliveries.wait_for(count, timeout).await
     }
 
     /// Adds a fault rule at run time (its call count starts at zero).
     pub fn add_fault(&self, rule: FaultRule) {
-        lock(&self.state.faults).push(ActiveRule { rule, seen: 0 });
+        self.state.faults.add(rule);
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        lock(&self.state.faults).clear();
+        self.state.faults.clear();
     }
 
     /// Sets a user's KYC status (`pending`, `completed`, `failed`, `kyc_checked`, ...) and emits a
@@ -507,23 +458,14 @@ impl Sandbox {
 
     /// Stops accepting, lets open requests finish (up to 5 s), and cancels pending webhook retries.
     pub async fn shutdown(mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-        self.abort_deliveries();
-    }
-
-    fn abort_deliveries(&self) {
-        for t in lock(&self.state.delivery_tasks).drain(..) {
-            t.abort();
-        }
+        self.server.stop().await;
+        self.state.deliverer.abort_all();
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
-        self.abort_deliveries();
+        self.server.signal_stop();
+        self.state.deliverer.abort_all();
     }
 }

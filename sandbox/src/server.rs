@@ -1,32 +1,34 @@
-//! The router and the connection loop: every request is read whole, logged, checked against the fault rules, then
-//! handed to the router (or not), and its answer may be spoiled on the way out.
-
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+//! The router and the dialect: every route of the sandbox, and how the shared server loop writes its own answers
+//! (fault statuses, a body too large) as `{"message"}` bodies, with reason phrases for Baanx's 498 and 499.
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
-use bytes::Bytes;
-use http_body::Frame;
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
-use tower::ServiceExt;
+use cardsdk_sandbox_kit::{Dialect, RequestHead};
 
 use crate::errors::ApiError;
-use crate::faults::{self, Fault};
-use crate::state::{Shared, lock};
-use crate::{LoggedRequest, auth, cards, consent, delegation, oauth, password, transactions, users, wallets, webhooks};
+use crate::state::Shared;
+use crate::{auth, cards, consent, delegation, oauth, password, transactions, users, wallets, webhooks};
 
-/// Largest request body read (larger ones get 413).
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The Baanx way of writing the server's own answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BaanxDialect;
+
+impl Dialect for BaanxDialect {
+    fn error(&self, _request: &RequestHead<'_>, status: u16, message: &str) -> Response<Body> {
+        ApiError::message(status, message).into_response()
+    }
+
+    fn reason_phrase(&self, status: u16) -> Option<&'static str> {
+        match status {
+            498 => Some("Invalid Client Key"),
+            499 => Some("Missing Client Key"),
+            _ => None,
+        }
+    }
+}
 
 /// Every route of the sandbox.
 pub(crate) fn router(st: Shared) -> Router {
@@ -133,202 +135,4 @@ async fn index(axum::extract::State(st): axum::extract::State<Shared>) -> axum::
         "baseUrl": st.base_url,
         "docs": "https://docs.baanx.com",
     }))
-}
-
-/// The error a connection service returns to make hyper close the connection without an answer.
-#[derive(Debug)]
-struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by a fault rule")
-    }
-}
-
-impl std::error::Error for DropConnection {}
-
-/// Accepts connections until `shutdown` turns true, then lets open connections finish (up to 5 s).
-pub(crate) async fn serve(listener: TcpListener, st: Shared, router: Router, mut shutdown: watch::Receiver<bool>) {
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let (st, router, sd) = (st.clone(), router.clone(), shutdown.clone());
-                    conns.spawn(connection(stream, st, router, sd));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            },
-            _ = shutdown.changed() => break,
-        }
-        while conns.try_join_next().is_some() {}
-    }
-    drop(listener);
-    let drain = async { while conns.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
-        conns.abort_all();
-    }
-}
-
-async fn connection(stream: tokio::net::TcpStream, st: Shared, router: Router, mut shutdown: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
-    let service = hyper::service::service_fn(move |req| handle(st.clone(), router.clone(), req));
-    let conn =
-        hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = shutdown.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
-}
-
-fn text_headers(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-    headers.iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
-}
-
-/// The fault (if any) of a request; counts the request for every matching rule.
-fn fault_for(st: &Shared, method: &Method, path: &str) -> Option<Fault> {
-    let mut rules = lock(&st.faults);
-    let mut chosen = None;
-    for r in rules.iter_mut() {
-        if r.rule.matches(method.as_str(), path) {
-            r.seen = r.seen.saturating_add(1);
-            if chosen.is_none() && r.rule.fires_on(r.seen) {
-                chosen = Some(r.rule.fault_kind().clone());
-            }
-        }
-    }
-    chosen
-}
-
-fn status_fault(code: u16, retry_after: Option<&str>) -> Response<Body> {
-    let mut resp = ApiError::message(code, faults::reason(code)).into_response();
-    if let Some(v) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    resp
-}
-
-async fn handle(st: Shared, router: Router, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
-    let (parts, body) = req.into_parts();
-    let at = Instant::now();
-    let bytes = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(_) => return Ok(ApiError::message(413, "Request body too large").into_response()),
-    };
-    let path = parts.uri.path().to_string();
-    {
-        let mut log = lock(&st.requests);
-        if log.len() >= st.config.max_logged_requests.max(1) {
-            log.pop_front();
-        }
-        log.push_back(LoggedRequest {
-            method: parts.method.to_string(),
-            path: path.clone(),
-            query: parts.uri.query().map(str::to_string),
-            headers: text_headers(&parts.headers),
-            body: bytes.to_vec(),
-            at,
-        });
-    }
-    let fault = fault_for(&st, &parts.method, &path);
-    tracing::debug!(method = %parts.method, path = %path, fault = ?fault, "request");
-    match &fault {
-        Some(Fault::DropConnection) => return Err(DropConnection),
-        Some(Fault::Status(code)) => return Ok(status_fault(*code, (*code == 429).then_some("1"))),
-        Some(Fault::StatusWithRetryAfter(code, ra)) => return Ok(status_fault(*code, Some(ra))),
-        Some(Fault::Html(code)) => {
-            let mut resp = crate::errors::html(*code, faults::html_page(*code));
-            resp.headers_mut().insert(header::SERVER, HeaderValue::from_static("nginx"));
-            return Ok(resp);
-        }
-        Some(Fault::Latency(d)) => tokio::time::sleep(*d).await,
-        _ => {}
-    }
-    let req = Request::from_parts(parts, Body::from(bytes));
-    let mut resp = match router.oneshot(req).await {
-        Ok(r) => r,
-        Err(e) => match e {},
-    };
-    // Baanx's own status codes get a reason phrase instead of hyper's `<none>`.
-    let phrase: Option<&'static [u8]> = match resp.status().as_u16() {
-        498 => Some(b"Invalid Client Key"),
-        499 => Some(b"Missing Client Key"),
-        _ => None,
-    };
-    if let Some(p) = phrase {
-        resp.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(p));
-    }
-    Ok(match fault {
-        Some(Fault::TruncatedBody) => truncate(resp).await,
-        Some(Fault::MalformedJson) => {
-            replace_body(resp, Bytes::from_static(b"{\"message\": \"Internal error\", \"data\": [1, 2,")).await
-        }
-        Some(Fault::WrongContentType) => {
-            let mut resp = resp;
-            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-            resp
-        }
-        _ => resp,
-    })
-}
-
-async fn whole_body(resp: Response<Body>) -> (axum::http::response::Parts, Bytes) {
-    let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    (parts, bytes)
-}
-
-async fn replace_body(resp: Response<Body>, body: Bytes) -> Response<Body> {
-    let (mut parts, _) = whole_body(resp).await;
-    if parts.status == StatusCode::NO_CONTENT {
-        parts.status = StatusCode::OK;
-    }
-    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    parts.headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/json"));
-    Response::from_parts(parts, Body::from(body))
-}
-
-async fn truncate(resp: Response<Body>) -> Response<Body> {
-    let (mut parts, bytes) = whole_body(resp).await;
-    let announced = bytes.len().max(2);
-    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(announced));
-    let sent = bytes.slice(..bytes.len() / 2);
-    Response::from_parts(parts, Body::new(TruncatedBody { data: Some(sent), stall: None }))
-}
-
-/// A body that sends its data, waits a moment (so the data is flushed), then fails, which aborts the connection.
-struct TruncatedBody {
-    data: Option<Bytes>,
-    stall: Option<Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl http_body::Body for TruncatedBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        if let Some(d) = self.data.take()
-            && !d.is_empty()
-        {
-            return Poll::Ready(Some(Ok(Frame::data(d))));
-        }
-        let stall = self.stall.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(25))));
-        match stall.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionAborted,
-                "truncated by a fault rule",
-            )))),
-        }
-    }
 }

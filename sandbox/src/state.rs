@@ -4,11 +4,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+pub(crate) use cardsdk_sandbox_kit::lock;
+use cardsdk_sandbox_kit::{Deliverer, FaultPlan, Journal, RequestLog};
 use rust_decimal::Decimal;
 
-use crate::faults::FaultRule;
 use crate::util::{self, Det};
-use crate::{Authorization, Delivery, LoggedRequest, TestUser};
+use crate::{Authorization, Delivery, TestUser};
 
 /// The fixed OTP (and e-mail/SMS verification code) of the sandbox.
 pub(crate) const OTP_CODE: &str = "123456";
@@ -63,12 +64,11 @@ pub(crate) struct State {
     pub(crate) config: Config,
     pub(crate) base_url: String,
     pub(crate) inner: Mutex<Inner>,
-    pub(crate) faults: Mutex<Vec<ActiveRule>>,
-    pub(crate) requests: Mutex<VecDeque<LoggedRequest>>,
-    pub(crate) deliveries: Mutex<Vec<Delivery>>,
-    pub(crate) delivery_tasks: Mutex<Vec<tokio::task::AbortHandle>>,
-    pub(crate) http: reqwest::Client,
-    pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) faults: FaultPlan,
+    pub(crate) requests: RequestLog,
+    pub(crate) deliveries: Journal<Delivery>,
+    /// Runs the webhook deliveries (the kit's engine: retries on 5xx, timeouts and connection errors).
+    pub(crate) deliverer: Deliverer,
     pub(crate) test_users: TestUsers,
 }
 
@@ -82,18 +82,6 @@ pub(crate) struct TestUsers {
     pub(crate) otp_user: TestUser,
     pub(crate) onboarding_user: TestUser,
     pub(crate) us_user: TestUser,
-}
-
-/// A fault rule with its call counter.
-#[derive(Debug, Clone)]
-pub(crate) struct ActiveRule {
-    pub(crate) rule: FaultRule,
-    pub(crate) seen: u32,
-}
-
-/// Locks a mutex, recovering the data if a previous holder panicked.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl State {

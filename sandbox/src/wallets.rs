@@ -344,7 +344,7 @@ pub(crate) async fn set_external_priority(
     a: Authed,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    let wanted = read_priorities(&b, |w| w.u64("id"), "Invalid priority configuration")?;
+    let wanted = read_priorities(&b, |w| Ok(w.u64("id")?), "Invalid priority configuration")?;
     with_user(&st, &a, |u| {
         if let Some((id, _)) = wanted.iter().find(|(id, _)| !u.wallets.external.iter().any(|w| w.priority_id == *id)) {
             return Ok(soft_refusal(format!("Unknown external wallet id {id}")));
@@ -427,7 +427,7 @@ pub(crate) async fn set_card_linked_priority(
     a: Authed,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    let wanted = read_priorities(&b, |w| w.str("addressId"), "Duplicate priority values not allowed")?;
+    let wanted = read_priorities(&b, |w| Ok(w.str("addressId")?), "Duplicate priority values not allowed")?;
     with_user(&st, &a, |u| {
         if let Some((id, _)) = wanted.iter().find(|(id, _)| !u.wallets.card_linked.iter().any(|(l, _)| l == id)) {
             return Ok(soft_refusal(format!("Wallet {id} is not linked to the card")));

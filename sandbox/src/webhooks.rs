@@ -2,16 +2,15 @@
 //! logs, manual retry, and signed deliveries in background tasks with retries on 5xx, timeouts and connection
 //! errors (never on 4xx).
 
-use std::time::{Duration, Instant};
-
 use axum::extract::{Path, State};
 use axum::response::Response;
 use bytes::Bytes;
+use cardsdk_sandbox_kit::{Attempt, DeliveryHooks, Outcome, Outgoing};
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ApiResult, json_status, ok};
 use crate::extract::{Authed, JsonBody, Obj};
-use crate::state::{DeliveryLog, Event, Shared, Tenant, Webhook, lock};
+use crate::state::{DeliveryLog, Event, Shared, Tenant, Webhook};
 use crate::{Delivery, util};
 
 /// Webhooks per tenant.
@@ -495,144 +494,100 @@ pub(crate) fn set_kyc_status(st: &Shared, user_id: &str, status: &str) -> Option
     ))
 }
 
+/// Starts delivering an event to one webhook (nothing when the event is unknown).
 fn spawn_delivery(st: &Shared, record_id: String, webhook_id: String) {
-    let task = st.runtime.spawn(deliver(st.clone(), record_id, webhook_id));
-    let mut tasks = lock(&st.delivery_tasks);
-    tasks.retain(|t| !t.is_finished());
-    tasks.push(task.abort_handle());
-}
-
-/// The result of one attempt.
-enum Outcome {
-    Success,
-    Permanent,
-    Retryable,
-}
-
-async fn deliver(st: Shared, record_id: String, webhook_id: String) {
-    let delays = st.config.webhook_retry_delays.clone();
-    let attempts = delays.len() as u32 + 1;
     let Some((event_id, body)) = ({
         let inner = st.inner();
         inner.events.iter().find(|e| e.id == record_id).map(|e| (e.event_id.clone(), e.payload.to_string()))
     }) else {
         return;
     };
-    let body = Bytes::from(body);
-    let mut failed = true;
-    for attempt in 1..=attempts {
-        let Some((url, key, tenant)) = ({
-            let inner = st.inner();
-            inner.webhooks.iter().find(|w| w.id == webhook_id).map(|w| (w.url.clone(), w.api_key.clone(), w.tenant))
-        }) else {
-            break; // deleted meanwhile
+    let hooks = Hooks { st: st.clone(), record_id, webhook_id, event_id, tenant: None, timestamp: String::new() };
+    st.deliverer.spawn(Bytes::from(body), st.config.webhook_retry_delays.clone(), hooks);
+}
+
+/// One delivery of one event to one webhook: signs each attempt with the webhook's current key (a rotation takes
+/// effect on the next attempt, a deletion stops the retries), logs each attempt, and settles the event at the end.
+struct Hooks {
+    st: Shared,
+    record_id: String,
+    webhook_id: String,
+    event_id: String,
+    /// The tenant of the webhook, once an attempt was prepared.
+    tenant: Option<Tenant>,
+    /// The `X-Timestamp` of the attempt being made.
+    timestamp: String,
+}
+
+impl DeliveryHooks for Hooks {
+    fn prepare(&mut self, _number: u32, body: &[u8]) -> Option<Outgoing> {
+        let (url, key, tenant) = {
+            let inner = self.st.inner();
+            let w = inner.webhooks.iter().find(|w| w.id == self.webhook_id)?;
+            (w.url.clone(), w.api_key.clone(), w.tenant)
         };
-        let timestamp = util::now_secs().to_string();
-        let mut signed = Vec::with_capacity(timestamp.len() + 1 + body.len());
-        signed.extend_from_slice(timestamp.as_bytes());
-        signed.push(b'.');
-        signed.extend_from_slice(&body);
-        let signature = hex::encode(util::hmac_sha256(key.as_bytes(), &signed));
-        let headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("X-Timestamp".to_string(), timestamp.clone()),
-            ("X-Signature".to_string(), signature.clone()),
-        ];
-        let started = Instant::now();
-        let sent = st
-            .http
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .header("X-Timestamp", &timestamp)
-            .header("X-Signature", &signature)
-            .body(body.clone())
-            .send()
-            .await;
-        let (status, response_body, error, outcome) = match sent {
-            Ok(resp) => {
-                let code = resp.status().as_u16();
-                let text = match resp.bytes().await {
-                    Ok(b) => String::from_utf8_lossy(&b[..b.len().min(4096)]).into_owned(),
-                    Err(_) => String::new(),
-                };
-                let outcome = match code {
-                    200..=299 => Outcome::Success,
-                    500..=599 => Outcome::Retryable,
-                    _ => Outcome::Permanent,
-                };
-                (Some(code), text, None, outcome)
-            }
-            Err(e) => {
-                let msg = if e.is_timeout() {
-                    format!("Request timed out after {} ms", st.config.webhook_timeout.as_millis())
-                } else if e.is_connect() {
-                    format!("Connection failed: {e}")
-                } else {
-                    format!("Request failed: {e}")
-                };
-                (None, String::new(), Some(msg), Outcome::Retryable)
-            }
-        };
-        let duration_ms = status.map(|_| started.elapsed().as_millis() as u64);
-        let next_delay = match outcome {
-            Outcome::Retryable if attempt < attempts => delays.get(attempt as usize - 1).copied(),
-            _ => None,
-        };
-        let delivery_status = match outcome {
-            Outcome::Success => "success",
-            _ if next_delay.is_some() => "pending",
+        self.tenant = Some(tenant);
+        self.timestamp = util::now_secs().to_string();
+        let signature = cardsdk_sandbox_kit::timestamped_signature(key.as_bytes(), &self.timestamp, body);
+        Some(Outgoing {
+            url,
+            headers: vec![
+                ("Content-Type".to_string(), "application/json".to_string()),
+                ("X-Timestamp".to_string(), self.timestamp.clone()),
+                ("X-Signature".to_string(), signature),
+            ],
+        })
+    }
+
+    fn attempted(&mut self, a: &Attempt) {
+        let signature = a.headers.iter().find(|(k, _)| k == "X-Signature").map(|(_, v)| v.clone()).unwrap_or_default();
+        let delivery_status = match a.outcome {
+            Outcome::Delivered => "success",
+            _ if a.next_retry.is_some() => "pending",
             _ => "failed",
         };
         {
-            let mut inner = st.inner();
+            let mut inner = self.st.inner();
             inner.delivery_logs.push(DeliveryLog {
                 id: util::random_uuid(),
-                event_id: event_id.clone(),
-                webhook_id: webhook_id.clone(),
-                tenant,
-                attempt,
-                request_url: url.clone(),
-                request_headers: json!({ "Content-Type": "application/json", "X-Timestamp": timestamp, "X-Signature": signature }),
-                request_body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-                response_status: status,
-                response_body,
-                error_message: error.clone(),
+                event_id: self.event_id.clone(),
+                webhook_id: self.webhook_id.clone(),
+                tenant: self.tenant.unwrap_or(Tenant::Intl),
+                attempt: a.number,
+                request_url: a.url.clone(),
+                request_headers: json!({ "Content-Type": "application/json", "X-Timestamp": self.timestamp, "X-Signature": signature }),
+                request_body: serde_json::from_slice(&a.body).unwrap_or(Value::Null),
+                response_status: a.status,
+                response_body: a.response_body.clone(),
+                error_message: a.error.clone(),
                 delivery_status,
-                duration_ms,
+                duration_ms: a.status.map(|_| a.elapsed.as_millis() as u64),
                 created_at: util::now_iso(),
-                next_retry_at: next_delay.map(|d| util::iso_ms(util::now_ms().saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))),
+                next_retry_at: a.next_retry.map(|d| util::iso_ms(util::now_ms().saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))),
             });
         }
-        lock(&st.deliveries).push(Delivery {
-            url: url.clone(),
-            headers,
-            body: body.to_vec(),
-            status,
-            error,
-            attempt,
-            webhook_id: webhook_id.clone(),
-            event_id: event_id.clone(),
-            at: Instant::now(),
+        self.st.deliveries.push(Delivery {
+            url: a.url.clone(),
+            headers: a.headers.clone(),
+            body: a.body.to_vec(),
+            status: a.status,
+            error: a.error.clone(),
+            attempt: a.number,
+            webhook_id: self.webhook_id.clone(),
+            event_id: self.event_id.clone(),
+            at: a.at,
         });
-        match (outcome, next_delay) {
-            (Outcome::Success, _) => {
-                failed = false;
-                break;
-            }
-            (_, Some(d)) => tokio::time::sleep(d).await,
-            (_, None) => break,
-        }
     }
-    let mut inner = st.inner();
-    if let Some(e) = inner.events.iter_mut().find(|e| e.id == record_id) {
-        e.running = e.running.saturating_sub(1);
-        e.failed |= failed;
-        if e.running == 0 {
-            e.status = if e.failed { "failed" } else { "completed" };
-            e.processed_at = Some(util::now_iso());
+
+    fn finished(&mut self, delivered: bool) {
+        let mut inner = self.st.inner();
+        if let Some(e) = inner.events.iter_mut().find(|e| e.id == self.record_id) {
+            e.running = e.running.saturating_sub(1);
+            e.failed |= !delivered;
+            if e.running == 0 {
+                e.status = if e.failed { "failed" } else { "completed" };
+                e.processed_at = Some(util::now_iso());
+            }
         }
     }
 }
-
-/// The default delivery timeout (the documented 30 s).
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
