@@ -18,7 +18,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cardsdk_codegen::{Contract, Operation, calls, contract, dispatch, enums, generate, lossless, surface};
+use cardsdk_codegen::{Contract, Operation, calls, contract, dispatch, enums, generate, lossless, streams, surface};
 
 const SPEC: &str = "openapi.json";
 /// The security schemes of the contract and their variants in `crate::operation::Scheme`.
@@ -55,6 +55,7 @@ fn run() -> Result<(), String> {
     let calls = calls::impls(&file, &operations)?;
     file.items.extend(calls);
     calls::mark_must_use(&mut file);
+    streams::impls(&mut file, &operations)?;
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     generate::write(&out.join("codegen.rs"), &generate::unparse(&file))?;

@@ -1,4 +1,4 @@
-//! 100,000 card transactions (1,000 pages of 100) through `Client::card_transactions`, from a loopback server
+//! 100,000 card transactions (1,000 pages of 100) through `list_card_transactions().stream()`, from a loopback server
 //! answering each page after 5 ms:
 //! - throughput with prefetch 0 (one request at a time) and prefetch 1 (the next page in flight);
 //! - peak heap while streaming (printed once), against collecting the same list into a `Vec`.
@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use baanx::auth::{Session, TokenSet};
-use baanx::pagination::{PageOptions, TransactionFilter};
+use baanx::pagination::PageOptions;
 use baanx::{Client, Environment, Region};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::TryStreamExt as _;
@@ -70,8 +70,9 @@ fn client(addr: SocketAddr) -> Client {
 
 async fn stream_all(client: &Client, prefetch: usize) -> (u64, baanx::Decimal) {
     client
-        .card_transactions(TransactionFilter::new(), PageOptions::default().prefetch(prefetch))
-        .unwrap()
+        .api()
+        .list_card_transactions()
+        .stream(PageOptions::default().prefetch(prefetch))
         .try_fold((0u64, baanx::Decimal::ZERO), |(n, sum), tx| async move {
             Ok((n + 1, sum + tx.amount_in_transaction_currency.unwrap_or_default()))
         })
@@ -98,12 +99,8 @@ fn bench(c: &mut Criterion) {
         }
         let base = HEAP.current_usage();
         HEAP.reset_peak_usage();
-        let all: Vec<_> = client
-            .card_transactions(TransactionFilter::new(), PageOptions::default())
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        let all: Vec<_> =
+            client.api().list_card_transactions().stream(PageOptions::default()).try_collect().await.unwrap();
         println!(
             "memory: collecting all {} into a Vec: peak heap above baseline {:.0} KiB",
             all.len(),

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context as _, bail};
 use baanx::api::types::{CardOrderType, OrderCardRequest, WithdrawCreditWalletRequest};
 use baanx::auth::LoginOutcome;
-use baanx::pagination::{PageOptions, TransactionFilter};
+use baanx::pagination::PageOptions;
 use baanx::webhooks::{EventPayload, Verifier, WebhookConfig};
 use baanx::{Call, Client, Decimal, Environment, Error};
 use futures_util::{StreamExt as _, TryStreamExt as _};
@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 6. Every card transaction, streamed page by page, with an exact total. The sandbox answers like the live
     //    API: `mcc` as a string or a number, timestamps with several offsets, cashback and undocumented members.
-    let transactions = client.card_transactions(TransactionFilter::new(), PageOptions::default())?;
+    let transactions = client.api().list_card_transactions().stream(PageOptions::default());
     let (count, total, kept) = transactions
         .try_fold((0u64, Decimal::ZERO, 0usize), |(n, sum, kept), tx| async move {
             Ok((n + 1, sum + tx.amount_in_transaction_currency.unwrap_or_default(), kept + tx.extra.len()))
@@ -197,7 +197,7 @@ async fn read_only() -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     }
     let first: Vec<_> =
-        client.card_transactions(TransactionFilter::new(), PageOptions::default())?.take(20).try_collect().await?;
+        client.api().list_card_transactions().stream(PageOptions::default()).take(20).try_collect().await?;
     println!("Latest transactions: {}", first.len());
     let credit = client.api().get_credit_wallet().call().await?;
     println!("Credit wallet: {} {}", credit.balance.unwrap_or_default(), show(credit.currency.as_ref()));

@@ -540,12 +540,15 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) if follows_redirects(&http) => return Err(BuildError::HttpClientFollowsRedirects),
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| BuildError::Http(e.to_string()))?,
+            None => {
+                install_tls_provider();
+                reqwest::Client::builder()
+                    .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| BuildError::Http(e.to_string()))?
+            }
         };
         let parsed = reqwest::Url::parse(&base_url)
             .map_err(|_| BuildError::InvalidBaseUrl { url: base_url.clone(), reason: "not a URL" })?;
@@ -572,6 +575,15 @@ impl ClientBuilder {
         let inner = Inner { config: Arc::new(config), session };
         let base_url = inner.config.base_url.clone();
         Ok(Client { api: api::Client::new_with_client(&base_url, http, inner) })
+    }
+}
+
+/// With the `rustls-ring` feature (and not `rustls-aws-lc-rs`): makes ring the process's rustls provider, unless
+/// the application installed one already.
+fn install_tls_provider() {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls-aws-lc-rs")))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

@@ -4,8 +4,8 @@
 //!   `x-client-key` (and `X-Client-ID` where the docs use that name), `x-secret-key` only where the operation
 //!   takes it (and a typed error before sending where it needs it and the client has none), the session's
 //!   `Authorization: Bearer` (renewed first when about to expire), `x-us-env: true` for the US region, the user
-//!   agent; progenitor's `api-version` header is removed; the EVM post-approval body is checked against the
-//!   reference's rules ([`delegation`](crate::delegation): chain id, address, formats) before it is sent.
+//!   agent; progenitor's `api-version` header is removed; the request is checked against the reference's rules
+//!   before it leaves (`checks`: path parameters, date ranges, the EVM post-approval's chain id).
 //! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration,
 //!   attempts); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
 //!   bearer, one renewal of the session and one replay; the operation id added to the response (so errors know
@@ -42,9 +42,8 @@ impl ClientHooks<Inner> for api::Client {
         let op = Operation::find(id).ok_or_else(|| Error::Custom(format!("unknown operation {id}")))?;
         let config = &self.inner.config;
         let path = request.url().path();
-        if !path_matches(path.strip_prefix(config.base_path.as_str()).unwrap_or(path), op.path) {
-            let message =
-                "a path parameter cannot be empty, `.` or `..` (it would address another resource)".to_string();
+        let path = path.strip_prefix(config.base_path.as_str()).unwrap_or(path);
+        if let Err(message) = crate::checks::before_send(op, path, request) {
             let error = crate::Error::InvalidRequest { message, context: ErrorContext::operation(id) };
             return Err(preflight(id, error));
         }
@@ -71,13 +70,6 @@ impl ClientHooks<Inner> for api::Client {
             if config.region == Region::Us {
                 headers.insert(US_ENV, HeaderValue::from_static("true"));
             }
-        }
-        if id == "complete_evm_delegation"
-            && let Some(body) = request.body().and_then(|b| b.as_bytes())
-            && let Err(message) = crate::delegation::check_before_send(body)
-        {
-            let error = crate::Error::InvalidRequest { message, context: ErrorContext::operation(id) };
-            return Err(preflight(id, error));
         }
         if config.region == Region::Us && op.us_env_query {
             request.url_mut().query_pairs_mut().append_pair("x-us-env", "true");
@@ -252,30 +244,6 @@ impl api::Client {
                 tracing::debug!(%error, "no renewal after a 401");
                 (Ok(response), Some(replay))
             }
-        }
-    }
-}
-
-/// Whether a request path still has the shape of the operation's template: the same number of segments, the
-/// literal ones equal. A parameter of `.` or `..` (which URL normalisation folds away) or an empty one breaks it.
-fn path_matches(path: &str, template: &str) -> bool {
-    let mut actual = path.split('/');
-    let mut expected = template.split('/');
-    loop {
-        match (actual.next(), expected.next()) {
-            (None, None) => return true,
-            (Some(a), Some(e)) if e.starts_with('{') && e.ends_with('}') => {
-                if a.is_empty()
-                    || a == "."
-                    || a == ".."
-                    || a.eq_ignore_ascii_case("%2e")
-                    || a.eq_ignore_ascii_case("%2e%2e")
-                {
-                    return false;
-                }
-            }
-            (Some(a), Some(e)) if a == e => {}
-            _ => return false,
         }
     }
 }

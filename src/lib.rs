@@ -23,6 +23,7 @@ pub mod api;
 pub mod auth;
 mod body;
 mod call;
+mod checks;
 pub mod client;
 pub mod delegation;
 pub mod error;

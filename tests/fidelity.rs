@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use baanx::api::types::{CashbackStatus, DelegationCurrency, DelegationEvmNetwork};
-use baanx::pagination::{PageOptions, TransactionFilter};
+use baanx::pagination::PageOptions;
 use baanx::{Call, Client, Error, Region};
 use common::*;
 use futures_util::TryStreamExt as _;
@@ -435,8 +435,9 @@ async fn newest_first_streams_compare_instants_not_text() {
         .mount(&server)
         .await;
     let txs: Vec<_> = signed_in(&server)
-        .card_transactions(TransactionFilter::new(), PageOptions::default().prefetch(0))
-        .unwrap()
+        .api()
+        .list_card_transactions()
+        .stream(PageOptions::default().prefetch(0))
         .try_collect()
         .await
         .unwrap();

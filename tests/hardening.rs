@@ -680,11 +680,9 @@ async fn duplicates_on_non_consecutive_pages_are_dropped() {
         .await;
     use futures_util::TryStreamExt as _;
     let txs: Vec<_> = signed(&server)
-        .card_transactions(
-            baanx::pagination::TransactionFilter::new(),
-            baanx::pagination::PageOptions::default().prefetch(0),
-        )
-        .unwrap()
+        .api()
+        .list_card_transactions()
+        .stream(baanx::pagination::PageOptions::default().prefetch(0))
         .try_collect()
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baanx::api::types::{CardMccCategory, WalletType};
-use baanx::pagination::{PageOptions, TransactionFilter, WalletHistoryQuery};
+use baanx::pagination::PageOptions;
 use baanx::{Client, Error, Region};
 use common::*;
 use futures_util::{StreamExt as _, TryStreamExt as _};
@@ -54,7 +54,7 @@ impl PageServer {
 }
 
 async fn ids(client: &Client, options: PageOptions) -> Result<Vec<String>, Error> {
-    let txs: Vec<_> = client.card_transactions(TransactionFilter::new(), options)?.try_collect().await?;
+    let txs: Vec<_> = client.api().list_card_transactions().stream(options).try_collect().await?;
     Ok(txs.into_iter().map(|t| t.id.unwrap()).collect())
 }
 
@@ -104,8 +104,7 @@ async fn items_shifted_across_pages_are_not_repeated() {
 #[tokio::test]
 async fn the_page_cap_ends_an_endless_list_with_an_error() {
     let s = PageServer::start(Duration::ZERO, |page| vec![tx(page as u32)]).await;
-    let mut stream =
-        s.client().card_transactions(TransactionFilter::new(), PageOptions::default().max_pages(5)).unwrap();
+    let mut stream = s.client().api().list_card_transactions().stream(PageOptions::default().max_pages(5));
     let mut items = 0;
     let mut last = None;
     while let Some(item) = stream.next().await {
@@ -147,13 +146,8 @@ async fn take_and_early_drop_stop_the_requests() {
         PageServer::start(Duration::from_millis(50), |page| (page as u32 * 3..page as u32 * 3 + 3).map(tx).collect())
             .await;
     let client = s.client();
-    let first: Vec<_> = client
-        .card_transactions(TransactionFilter::new(), PageOptions::default())
-        .unwrap()
-        .take(4)
-        .try_collect()
-        .await
-        .unwrap();
+    let first: Vec<_> =
+        client.api().list_card_transactions().stream(PageOptions::default()).take(4).try_collect().await.unwrap();
     assert_eq!(first.len(), 4);
     // Dropped after 2 pages' worth: at most the pages in flight at the drop were asked for.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -164,7 +158,7 @@ async fn take_and_early_drop_stop_the_requests() {
 
     // Never polled: never requests.
     s.asked.lock().unwrap().clear();
-    let unpolled = client.card_transactions(TransactionFilter::new(), PageOptions::default()).unwrap();
+    let unpolled = client.api().list_card_transactions().stream(PageOptions::default());
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(unpolled);
     assert!(s.pages_asked().is_empty());
@@ -174,28 +168,52 @@ async fn take_and_early_drop_stop_the_requests() {
 async fn filters_are_sent_and_checked_before_any_request() {
     let s = PageServer::start(Duration::ZERO, |_| vec![]).await;
     let client = s.client();
-    for bad in
-        [TransactionFilter::new().date_from("2024-10-01"), TransactionFilter::new().dates("2024-10-01", "20241031")]
-    {
-        let err = client.card_transactions(bad, PageOptions::default()).unwrap_err();
-        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    let only_from = client.api().list_card_transactions().date_from("2024-10-01").stream(PageOptions::default());
+    let bad_date = client
+        .api()
+        .list_card_transactions()
+        .date_from("2024-10-01")
+        .date_to("20241031")
+        .stream(PageOptions::default());
+    for stream in [only_from, bad_date] {
+        let items: Vec<Result<_, Error>> = stream.collect().await;
+        assert!(matches!(items.as_slice(), [Err(Error::InvalidRequest { .. })]), "{items:?}");
     }
-    let err =
-        client.wallet_history(WalletHistoryQuery::new("w1", WalletType::Internal), PageOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("walletCurrency"), "{err}");
+    let internal = client
+        .api()
+        .list_wallet_history()
+        .wallet_id("w1")
+        .wallet_type(WalletType::Internal)
+        .stream(PageOptions::default());
+    let items: Vec<Result<_, Error>> = internal.collect().await;
+    assert!(items[0].as_ref().unwrap_err().to_string().contains("walletCurrency"), "{items:?}");
     assert!(s.server.received_requests().await.unwrap().is_empty(), "nothing sent");
 
-    let filter = TransactionFilter::new()
-        .dates("2024-10-01", "2024-10-31")
-        .search("PayPal")
-        .categories([CardMccCategory::Food, CardMccCategory::Entertainment]);
-    let _: Vec<_> = client.card_transactions(filter, PageOptions::default()).unwrap().try_collect().await.unwrap();
+    let categories = [CardMccCategory::Food, CardMccCategory::Entertainment].map(|c| c.to_string()).join(",");
+    let _: Vec<_> = client
+        .api()
+        .list_card_transactions()
+        .date_from("2024-10-01")
+        .date_to("2024-10-31")
+        .search_key("PayPal")
+        .mcc_categories(categories)
+        .stream(PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
     let sent = s.server.received_requests().await.unwrap();
-    let query = sent[0].url.query().unwrap();
-    for part in
-        ["dateFrom=2024-10-01", "dateTo=2024-10-31", "searchKey=PayPal", "mccCategories=FOOD%2CENTERTAINMENT", "page=0"]
-    {
-        assert!(query.contains(part), "{part} missing from {query}");
+    assert!(!sent.is_empty());
+    for request in &sent {
+        let query = request.url.query().unwrap();
+        for part in [
+            "dateFrom=2024-10-01",
+            "dateTo=2024-10-31",
+            "searchKey=PayPal",
+            "mccCategories=FOOD%2CENTERTAINMENT",
+            "page=",
+        ] {
+            assert!(query.contains(part), "{part} missing from {query}: the filters are kept for every page");
+        }
     }
 }
 
@@ -213,7 +231,7 @@ async fn a_failing_page_ends_the_stream_with_its_error() {
     let client =
         client(&server).with_session(oauth_session("a0", "r0", Duration::from_secs(3600), Region::International));
     let items: Vec<Result<_, Error>> =
-        client.card_transactions(TransactionFilter::new(), PageOptions::default()).unwrap().collect().await;
+        client.api().list_card_transactions().stream(PageOptions::default()).collect().await;
     assert_eq!(items.len(), 2);
     assert!(items[0].is_ok());
     assert!(matches!(&items[1], Err(Error::Api { status: 500, .. })), "{:?}", items[1]);
@@ -250,15 +268,29 @@ async fn wallet_history_ends_on_a_short_page_and_consent_audit_uses_offsets() {
         Duration::from_secs(3600),
         Region::International,
     ));
-    let query = WalletHistoryQuery::new("w1", WalletType::Internal).currency(baanx::api::types::WalletCurrency::Usdc);
-    let entries: Vec<_> =
-        client.wallet_history(query, PageOptions::default().prefetch(0)).unwrap().try_collect().await.unwrap();
+    let entries: Vec<_> = client
+        .api()
+        .list_wallet_history()
+        .wallet_id("w1")
+        .wallet_type(WalletType::Internal)
+        .wallet_currency(baanx::api::types::WalletCurrency::Usdc)
+        .stream(PageOptions::default().prefetch(0))
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 24);
     let history = requests_to(&server, "/v1/wallet/history").await;
     assert_eq!(history.len(), 3, "the short third page ends the list without asking for a fourth");
     assert!(history[0].url.query().unwrap().contains("walletCurrency=usdc"));
 
-    let records: Vec<_> = client.consent_audit("u1", PageOptions::default().prefetch(0)).try_collect().await.unwrap();
+    let records: Vec<_> = client
+        .api()
+        .get_consent_audit()
+        .user_id("u1")
+        .stream(PageOptions::default().prefetch(0))
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(records.len(), 207);
     let audit = requests_to(&server, "/v2/consent/user/u1/audit").await;
     let offsets: Vec<String> =
@@ -278,7 +310,7 @@ async fn webhook_lists_are_one_answer() {
         .await;
     let client =
         client(&server).with_session(oauth_session("a0", "r0", Duration::from_secs(3600), Region::International));
-    let events: Vec<_> = client.webhook_events(None).try_collect().await.unwrap();
+    let events: Vec<_> = client.api().list_webhook_events().stream(PageOptions::default()).try_collect().await.unwrap();
     assert_eq!(events.len(), 2);
     let sent = requests_to(&server, "/v1/webhooks/events").await;
     assert_eq!(sent.len(), 1);

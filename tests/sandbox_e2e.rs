@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use baanx::api::types::{CardOrderType, CardStatus, OrderCardRequest, WithdrawCreditWalletRequest};
 use baanx::auth::{LoginOutcome, Session, TokenSet};
-use baanx::pagination::{PageOptions, TransactionFilter};
+use baanx::pagination::PageOptions;
 use baanx::retry::RetryPolicy;
 use baanx::webhooks::{EventPayload, Verifier, WebhookConfig};
 use baanx::{Call, Client, Environment, Error, Region};
@@ -188,7 +188,7 @@ async fn paging_survives_new_purchases_and_the_past_the_end_quirk() {
         .unwrap();
     let client = client_for(&sandbox, Region::International);
     oauth_sign_in(&client, &sandbox).await;
-    let mut stream = client.card_transactions(TransactionFilter::new(), PageOptions::default().prefetch(0)).unwrap();
+    let mut stream = client.api().list_card_transactions().stream(PageOptions::default().prefetch(0));
     let mut ids = Vec::new();
     let mut added = false;
     while let Some(tx) = stream.try_next().await.unwrap() {
@@ -307,12 +307,7 @@ async fn live_shaped_answers_decode_losslessly_end_to_end() {
     client.api().order_card().body(OrderCardRequest::builder().type_(CardOrderType::Virtual)).call().await.unwrap();
 
     // Transactions: mcc as strings and numbers, timestamps with offsets, cashback objects, undocumented members.
-    let txs: Vec<_> = client
-        .card_transactions(TransactionFilter::new(), PageOptions::default())
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let txs: Vec<_> = client.api().list_card_transactions().stream(PageOptions::default()).try_collect().await.unwrap();
     assert_eq!(txs.len(), 250, "no transaction lost, the stream did not stop early on an offset");
     assert!(txs.iter().all(|t| t.mcc.is_some() && t.extra.get("merchantCountry").is_some()));
     assert!(txs.windows(2).all(|w| w[0].date_time >= w[1].date_time), "newest first, by instant");

@@ -9,7 +9,7 @@
 //! 2. [`enums::collect`] and [`generate::settings`]; [`generate::generate`] (a panic becomes a message naming the
 //!    operation at fault);
 //! 3. on the `types` module ([`generate::types_module`]): [`lossless::apply`] and the open enums ([`enums::item`]);
-//! 4. [`calls::impls`]; then it writes `codegen.rs` (prettyplease) and its own operation table, and
+//! 4. [`calls::impls`] and [`streams::impls`] (`.stream()` on paginated builders); then it writes `codegen.rs` (prettyplease) and its own operation table, and
 //!    [`surface::api_surface`] and [`dispatch::conformance_dispatch`] for the drift check and the tests.
 //!
 //! The generated code refers to `::cardsdk_runtime` (the shared runtime), `::serde`, and the API crate's
@@ -23,6 +23,7 @@ pub mod dispatch;
 pub mod enums;
 pub mod generate;
 pub mod lossless;
+pub mod streams;
 pub mod surface;
 
 pub use contract::{BodyKind, Contract, Operation};

@@ -8,7 +8,7 @@
 //! - [`money`]: exact decimal amounts (never through `f64`), [`Money`](money::Money), minor units.
 //! - [`token`]: [`TokenAmount`], on-chain amounts over the whole uint256 range.
 //! - [`timestamp`]: [`Timestamp`], every form of date-time the APIs write.
-//! - [`open_enum`](mod@open_enum): value sets that survive new values.
+//! - [`open_enum`](mod@open_enum): value sets that survive new values; [`pages`]: the pages engine (streams).
 //! - [`redact`]: keeping secrets and personal data out of output; [`error_body`]: error answers of any shape.
 //!
 //! Users of the SDKs reach these through the SDK crates' re-exports; the generated code refers to this crate.
@@ -19,6 +19,7 @@ pub mod error_body;
 pub mod json;
 pub mod money;
 pub mod open_enum;
+pub mod pages;
 pub mod redact;
 pub mod timestamp;
 pub mod token;

@@ -11,6 +11,9 @@
 //! Secrets (tokens, the secret key, the PKCE verifier, OTP codes) are [`secrecy::SecretString`]s: no `Debug`,
 //! `Display`, error or tracing event of this crate shows them.
 
+#[cfg(feature = "file-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "file-store")))]
+mod file_store;
 mod login;
 pub mod oauth;
 mod pkce;
@@ -18,10 +21,13 @@ mod session;
 mod store;
 mod tokens;
 
+#[cfg(feature = "file-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "file-store")))]
+pub use file_store::FileTokenStore;
 pub use login::LoginOutcome;
 pub use oauth::{ApiModeAuthorization, AuthorizationCode, Callback, HostedAuthorization, OAuth, TokenEndpoint};
 pub use pkce::{Pkce, PkceError, State};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::Session;
-pub use store::{FileTokenStore, MemoryTokenStore, StoreFuture, TokenStore, TokenStoreError};
+pub use store::{MemoryTokenStore, StoreFuture, TokenStore, TokenStoreError};
 pub use tokens::{PASSWORD_SESSION_LIFETIME, TokenKind, TokenSet};
