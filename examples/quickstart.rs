@@ -188,6 +188,7 @@ async fn read_only() -> anyhow::Result<()> {
         LoginOutcome::Authenticated(_) => {}
         LoginOutcome::OtpRequired { .. } => bail!("this user needs an OTP: not supported by the read-only quickstart"),
         LoginOutcome::OnboardingIncomplete { phase, .. } => bail!("this user's registration stops at {phase}"),
+        other => bail!("unexpected sign-in outcome: {other:?}"),
     }
     let me = client.api().get_user().call().await?;
     println!("Profile: {:?} {:?}", me.first_name, me.last_name);

@@ -49,7 +49,7 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
     // 1. The raw bytes, exactly as received: never a re-serialised body.
     if let Err(error) = receiver.verifier.verify(&headers, &body) {
         eprintln!("refused delivery: {error}");
-        return StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        return error.status();
     }
     // 2. Parse: new event types arrive as `EventPayload::Other`, never as an error.
     let event = match Event::parse(&body) {

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorContext};
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Why the hooks refuse an answer (the source of the transport error reqwest then reports).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Refusal {
     /// The body grew past the client's limit.
     TooLarge(usize),
@@ -51,11 +51,13 @@ pub(crate) fn refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refus
     None
 }
 
-/// A response whose body fails with `refusal` as soon as it is read (status 200, so that every generated
-/// operation reads it).
+/// A response whose body fails with `refusal` as soon as it is read: status 599, in every operation's `5XX`
+/// error range, so that every generated operation reads the body (and `send()` as well as `call()` see it).
 pub(crate) fn failing(refusal: Refusal) -> reqwest::Response {
     let body = reqwest::Body::wrap_stream(futures_util::stream::once(async move { Err::<Vec<u8>, _>(refusal) }));
-    reqwest::Response::from(http::Response::new(body))
+    let mut response = http::Response::new(body);
+    *response.status_mut() = http::StatusCode::from_u16(599).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    reqwest::Response::from(response)
 }
 
 /// Reads a successful answer's body whole (within `limit`), keeping status and headers: a body cut mid-way is then

@@ -24,6 +24,7 @@ use crate::retry::{RetryBudget, RetryPolicy};
 /// assert!(matches!(err, BuildError::InvalidBaseUrl { .. }));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://dev.api.baanx.com`
     Sandbox,
@@ -63,6 +64,7 @@ impl Environment {
 /// # Ok::<(), baanx::BuildError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Region {
     /// The international tenant (the default).
     #[default]

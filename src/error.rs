@@ -31,7 +31,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 
 use crate::api::types::ApiError;
 use crate::client::Region;
@@ -50,11 +49,12 @@ pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
 /// ```
 /// use baanx::{Error, ErrorContext};
 ///
-/// let context = ErrorContext { operation: Some("get_card_status"), status: Some(404), ..Default::default() };
+/// let context = ErrorContext::operation("get_card_status").with_status(404);
 /// let err = Error::NotFound { message: None, context };
 /// assert_eq!(err.to_string(), "not found: no such resource (operation get_card_status, HTTP 404)");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorContext {
     /// The operation id (`get_card_status`), when known.
     pub operation: Option<&'static str>,
@@ -78,6 +78,28 @@ impl ErrorContext {
     /// ```
     pub fn operation(operation: &str) -> Self {
         ErrorContext { operation: static_operation(operation), ..Default::default() }
+    }
+
+    /// This context with the HTTP status of the answer.
+    ///
+    /// ```
+    /// let context = baanx::ErrorContext::operation("get_card_status").with_status(404);
+    /// assert_eq!(context.status, Some(404));
+    /// ```
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// This context with the server's request id.
+    ///
+    /// ```
+    /// let context = baanx::ErrorContext::default().with_request_id("req-7");
+    /// assert_eq!(context.request_id.as_deref(), Some("req-7"));
+    /// ```
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
     }
 }
 
@@ -176,7 +198,8 @@ pub enum Error {
         context: ErrorContext,
     },
     /// Any other error status.
-    #[error("HTTP {status}: {}{context}", or_default(message, "error"))]
+    #[error("{}{}{}{context}", or_default(message, "error"), code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default(),
+        if context.status.is_none() { format!(" (HTTP {status})") } else { String::new() })]
     Api {
         /// HTTP status.
         status: u16,
@@ -280,6 +303,16 @@ pub enum Error {
         /// Where.
         context: ErrorContext,
     },
+    /// The session needed renewing before this call and the renewal failed (the token endpoint's error is the
+    /// source). The session is not over: a later call tries again (after a back-off).
+    #[error("the session could not be renewed{context}")]
+    RenewalFailed {
+        /// The token endpoint's error.
+        #[source]
+        source: Box<Error>,
+        /// Where (this call's operation).
+        context: ErrorContext,
+    },
     /// The token store failed; the session's tokens are kept in memory and saved again before their next use.
     #[error("token store: {message}{context}")]
     TokenStore {
@@ -326,6 +359,7 @@ macro_rules! context_of {
             | Error::SessionRequired { context }
             | Error::RegionMismatch { context, .. }
             | Error::TokenStore { context, .. }
+            | Error::RenewalFailed { context, .. }
             | Error::PageLimit { context, .. } => Some(context),
             Error::StateMismatch => None,
         }
@@ -338,7 +372,7 @@ impl Error {
     /// ```
     /// use baanx::{Error, ErrorContext};
     ///
-    /// let context = ErrorContext { status: Some(429), request_id: Some("req-7".into()), ..Default::default() };
+    /// let context = ErrorContext::default().with_status(429).with_request_id("req-7");
     /// let err = Error::RateLimited { retry_after: None, message: None, context };
     /// assert_eq!(err.context().and_then(|c| c.request_id.as_deref()), Some("req-7"));
     /// assert!(Error::StateMismatch.context().is_none());
@@ -371,7 +405,7 @@ impl Error {
     ///
     /// let api = Error::Api { status: 422, message: None, code: None, details: None, context: Default::default() };
     /// assert_eq!(api.status(), Some(422));
-    /// let answered = ErrorContext { status: Some(403), ..ErrorContext::operation("freeze_card") };
+    /// let answered = ErrorContext::operation("freeze_card").with_status(403);
     /// assert_eq!(Error::Forbidden { message: None, context: answered }.status(), Some(403));
     /// let context = ErrorContext::operation("freeze_card");
     /// assert_eq!(Error::Timeout { context }.status(), None); // no answer arrived
@@ -407,6 +441,7 @@ impl Error {
         match self {
             Error::Timeout { .. } | Error::Transport { .. } | Error::RateLimited { .. } => true,
             Error::Api { status, .. } => matches!(status, 502..=504),
+            Error::RenewalFailed { source, .. } => source.is_transient(),
             _ => false,
         }
     }
@@ -457,8 +492,17 @@ impl Error {
         if error.is_timeout() {
             return Error::Timeout { context };
         }
-        // reqwest's Display holds no header or body, but may name the URL; URLs carry no secret here.
-        Error::Transport { message: error.to_string(), source: Some(Arc::new(error)), context }
+        // What happened, in a word; reqwest's own message (which may name the URL) is the source.
+        let message = if error.is_connect() {
+            "the connection could not be made"
+        } else if error.is_body() || error.is_decode() {
+            "the connection broke while the answer was read"
+        } else if error.is_request() {
+            "the request could not be sent"
+        } else {
+            "the exchange failed"
+        };
+        Error::Transport { message: message.into(), source: Some(Arc::new(error)), context }
     }
 
     pub(crate) fn decode(context: ErrorContext, message: impl fmt::Display, body: &[u8]) -> Self {
@@ -525,10 +569,70 @@ pub(crate) fn redacted_snippet(body: &[u8]) -> String {
     }
 }
 
+/// The header carrying the key of a refusal (a failure found before sending) in its answer.
+pub(crate) const REFUSED_HEADER: &str = "x-baanx-refused";
+
+/// Failures found before sending, waiting to be converted back (keyed by the id in the answer's header). Bounded:
+/// an answer nobody converts (a `send()` result dropped) does not keep its error forever.
+pub(crate) struct Refusals {
+    next: std::sync::atomic::AtomicU64,
+    waiting: std::sync::Mutex<std::collections::BTreeMap<u64, Error>>,
+}
+
+pub(crate) static REFUSALS: Refusals =
+    Refusals { next: std::sync::atomic::AtomicU64::new(0), waiting: std::sync::Mutex::new(std::collections::BTreeMap::new()) };
+
+impl Refusals {
+    const MAX_WAITING: usize = 4096;
+
+    pub(crate) fn put(&self, error: Error) -> u64 {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        while waiting.len() >= Self::MAX_WAITING {
+            waiting.pop_first();
+        }
+        waiting.insert(id, error);
+        id
+    }
+
+    fn take(&self, id: u64) -> Option<Error> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&id)
+    }
+}
+
+/// The answer `exec` gives for a refused request (nothing was sent): status 599 (every operation's `5XX`), the
+/// readable error as the canonical error body, and the refusal's key.
+pub(crate) fn refused_answer(key: reqwest::header::HeaderValue, operation: &'static str) -> reqwest::Response {
+    let message = key
+        .to_str()
+        .ok()
+        .and_then(|k| k.parse::<u64>().ok())
+        .and_then(|k| REFUSALS.waiting.lock().unwrap_or_else(|e| e.into_inner()).get(&k).map(|e| e.to_string()))
+        .unwrap_or_else(|| "the request was refused before sending".into());
+    let body = serde_json::json!({ "message": message, "code": "refused_before_sending" }).to_string();
+    let mut answer = http::Response::new(body);
+    *answer.status_mut() = http::StatusCode::from_u16(599).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = answer.headers_mut();
+    headers.insert(reqwest::header::CONTENT_TYPE, reqwest::header::HeaderValue::from_static("application/json"));
+    headers.insert(REFUSED_HEADER, key);
+    headers.insert(OPERATION_HEADER, reqwest::header::HeaderValue::from_static(operation));
+    reqwest::Response::from(answer)
+}
+
 impl From<progenitor_client::Error<ApiError>> for Error {
     fn from(error: progenitor_client::Error<ApiError>) -> Self {
         use progenitor_client::Error as E;
         match error {
+            E::ErrorResponse(response)
+                if let Some(error) = response
+                    .headers()
+                    .get(REFUSED_HEADER)
+                    .and_then(|k| k.to_str().ok())
+                    .and_then(|k| k.parse::<u64>().ok())
+                    .and_then(|k| REFUSALS.take(k)) =>
+            {
+                error
+            }
             E::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
@@ -563,83 +667,8 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 }
             }
             E::InvalidRequest(message) => Error::InvalidRequest { message, context: ErrorContext::default() },
-            E::Custom(message) => Preflight::decode(&message)
-                .map(Preflight::into_error)
-                .unwrap_or(Error::InvalidRequest { message, context: ErrorContext::default() }),
+            E::Custom(message) => Error::InvalidRequest { message, context: ErrorContext::default() },
         }
-    }
-}
-
-/// A typed failure raised inside the hooks, which can only return progenitor's `Error::Custom(String)`: encoded
-/// as a readable message plus a tagged JSON payload, decoded back by `From<progenitor_client::Error>`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind")]
-pub(crate) enum Preflight {
-    MissingSecretKey { operation: String },
-    SessionRequired { operation: String },
-    RegionMismatch { operation: String, session: Region, client: Region },
-    SessionExpired { operation: String, reason: String },
-    TokenStore { operation: String, message: String },
-    Refresh { operation: String, message: String, status: Option<u16> },
-    InvalidRequest { operation: String, message: String },
-}
-
-const PREFLIGHT_TAG: &str = " [baanx:";
-
-impl Preflight {
-    pub(crate) fn from_error(operation: &str, error: &Error) -> Preflight {
-        let operation = operation.to_string();
-        match error {
-            Error::MissingSecretKey { .. } => Preflight::MissingSecretKey { operation },
-            Error::SessionRequired { .. } => Preflight::SessionRequired { operation },
-            Error::RegionMismatch { session, client, .. } => {
-                Preflight::RegionMismatch { operation, session: *session, client: *client }
-            }
-            Error::SessionExpired { reason, .. } => Preflight::SessionExpired { operation, reason: reason.clone() },
-            Error::TokenStore { message, .. } => Preflight::TokenStore { operation, message: message.clone() },
-            Error::InvalidRequest { message, .. } => Preflight::InvalidRequest { operation, message: message.clone() },
-            other => Preflight::Refresh { operation, message: other.to_string(), status: other.status() },
-        }
-    }
-
-    pub(crate) fn into_error(self) -> Error {
-        match self {
-            Preflight::MissingSecretKey { operation } => {
-                Error::MissingSecretKey { context: ErrorContext::operation(&operation) }
-            }
-            Preflight::SessionRequired { operation } => {
-                Error::SessionRequired { context: ErrorContext::operation(&operation) }
-            }
-            Preflight::RegionMismatch { operation, session, client } => {
-                Error::RegionMismatch { session, client, context: ErrorContext::operation(&operation) }
-            }
-            Preflight::SessionExpired { operation, reason } => {
-                Error::SessionExpired { reason, context: ErrorContext::operation(&operation) }
-            }
-            Preflight::TokenStore { operation, message } => {
-                Error::TokenStore { message, context: ErrorContext::operation(&operation) }
-            }
-            Preflight::Refresh { operation, message, status } => Error::Transport {
-                message: format!("renewing the session failed: {message}"),
-                source: None,
-                context: ErrorContext { status, ..ErrorContext::operation(&operation) },
-            },
-            Preflight::InvalidRequest { operation, message } => {
-                Error::InvalidRequest { message, context: ErrorContext::operation(&operation) }
-            }
-        }
-    }
-
-    /// `"<readable message> [baanx:{json}]"`.
-    pub(crate) fn encode(&self) -> String {
-        let readable = self.clone().into_error().to_string();
-        format!("{readable}{PREFLIGHT_TAG}{}]", serde_json::to_string(self).unwrap_or_default())
-    }
-
-    pub(crate) fn decode(message: &str) -> Option<Preflight> {
-        let at = message.rfind(PREFLIGHT_TAG)?;
-        let json = message[at + PREFLIGHT_TAG.len()..].strip_suffix(']')?;
-        serde_json::from_str(json).ok()
     }
 }
 
@@ -705,20 +734,6 @@ mod tests {
         assert!(
             matches!(&e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() > 100 && d.as_secs() <= 120)
         );
-    }
-
-    #[test]
-    fn preflight_errors_survive_the_string_channel() {
-        let original = Error::RegionMismatch {
-            session: Region::Us,
-            client: Region::International,
-            context: ErrorContext::operation("get_card_status"),
-        };
-        let encoded = Preflight::from_error("get_card_status", &original).encode();
-        assert!(encoded.starts_with("the session belongs to the Us region"), "{encoded}");
-        let decoded: Error = progenitor_client::Error::<ApiError>::Custom(encoded).into();
-        assert!(matches!(&decoded, Error::RegionMismatch { session: Region::Us, client: Region::International, .. }));
-        assert_eq!(decoded.operation(), Some("get_card_status"));
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //!   it); every error body (any JSON shape, text, HTML, empty) rewritten into the canonical error shape
 //!   (`cardsdk_runtime::error_body`), so that it always decodes and keeps its status.
 //!
-//! The hooks can only return progenitor's error types: typed failures travel as
-//! `Error::Custom(<readable message + tag>)` and become [`crate::Error`] again on conversion.
+//! The hooks can only return progenitor's error types: a typed failure found before sending waits in a table, and
+//! `exec` answers (without sending anything) with a readable error body and the table's key in a header, so that
+//! it converts back into itself ([`crate::Error::from`]) — no tag in any message.
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,7 @@ use tracing::Instrument;
 
 use crate::api;
 use crate::client::{Inner, Region};
-use crate::error::{ErrorContext, OPERATION_HEADER, Preflight, SESSION_HEADER};
+use crate::error::{ErrorContext, OPERATION_HEADER, SESSION_HEADER};
 use crate::operation::{Operation, Scheme};
 use crate::retry::Retryable;
 
@@ -32,8 +33,23 @@ const CLIENT_ID: HeaderName = HeaderName::from_static("x-client-id");
 const SECRET_KEY: HeaderName = HeaderName::from_static("x-secret-key");
 const US_ENV: HeaderName = HeaderName::from_static("x-us-env");
 
-fn preflight<E>(operation: &str, error: crate::Error) -> Error<E> {
-    Error::Custom(Preflight::from_error(operation, &error).encode())
+/// Marks a request the hooks refuse to send: `exec` does not send it and answers with the refusal (see
+/// `error::refused_answer`), so that the typed error comes back as itself — never as text with a tag.
+const REFUSED: HeaderName = HeaderName::from_static(crate::error::REFUSED_HEADER);
+
+/// A failure found before sending, as the error the caller sees: the session's own errors as they are, a renewal
+/// that failed for another reason wrapped (it belongs to the token endpoint, not to this operation).
+fn preflight_error(operation: &str, error: crate::Error) -> crate::Error {
+    use crate::Error as E;
+    match error {
+        E::MissingSecretKey { .. }
+        | E::SessionRequired { .. }
+        | E::SessionExpired { .. }
+        | E::RegionMismatch { .. }
+        | E::TokenStore { .. }
+        | E::InvalidRequest { .. } => error.at(operation),
+        other => E::RenewalFailed { source: Box::new(other), context: ErrorContext::operation(operation) },
+    }
 }
 
 impl ClientHooks<Inner> for api::Client {
@@ -45,7 +61,7 @@ impl ClientHooks<Inner> for api::Client {
         let path = path.strip_prefix(config.base_path.as_str()).unwrap_or(path);
         if let Err(message) = crate::checks::before_send(op, path, request) {
             let error = crate::Error::InvalidRequest { message, context: ErrorContext::operation(id) };
-            return Err(preflight(id, error));
+            return self.refuse(request, id, error);
         }
         {
             let headers = request.headers_mut();
@@ -62,7 +78,7 @@ impl ClientHooks<Inner> for api::Client {
                     }
                     None if op.requires(Scheme::SecretKey) => {
                         let error = crate::Error::MissingSecretKey { context: ErrorContext::operation(id) };
-                        return Err(preflight(id, error));
+                        return self.refuse(request, id, error);
                     }
                     None => {}
                 }
@@ -88,18 +104,21 @@ impl ClientHooks<Inner> for api::Client {
                             client: config.region,
                             context: ErrorContext::operation(id),
                         };
-                        return Err(preflight(id, error));
+                        return self.refuse(request, id, error);
                     }
                     request.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
                 }
                 Err(crate::Error::SessionRequired { .. }) if !op.requires(Scheme::Bearer) => {}
-                Err(error) => return Err(preflight(id, error)),
+                Err(error) => return self.refuse(request, id, error),
             }
         }
         Ok(())
     }
 
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(&self, mut request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        if let Some(refused) = request.headers_mut().remove(REFUSED) {
+            return Ok(crate::error::refused_answer(refused, info.operation_id));
+        }
         let span = tracing::debug_span!(
             "baanx.request",
             operation = info.operation_id,
@@ -131,6 +150,13 @@ pub(crate) enum Failure {
 }
 
 impl api::Client {
+    /// Refuses to send `request`: the error waits in the client's table until `exec` hands it back.
+    fn refuse<E>(&self, request: &mut reqwest::Request, operation: &str, error: crate::Error) -> Result<(), Error<E>> {
+        let id = crate::error::REFUSALS.put(preflight_error(operation, error));
+        request.headers_mut().insert(REFUSED, HeaderValue::from(id));
+        Ok(())
+    }
+
     /// One call: attempts (retried per the policy when the operation is safe to repeat), each with at most one
     /// session renewal and replay after a 401; then the answer is prepared for decoding.
     async fn exchange(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {

@@ -23,6 +23,7 @@
 /// assert_eq!(Operation::find("freeze_card").unwrap().method, Method::POST);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// `GET`
     GET,
@@ -67,6 +68,7 @@ impl Method {
 /// assert!(!op.accepts(Scheme::SecretKey));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scheme {
     /// The public client key, header `x-client-key`.
     ClientKey,
@@ -87,6 +89,7 @@ pub enum Scheme {
 /// assert!(!Operation::find("freeze_card").unwrap().idempotent);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// The `operationId`, also the generated method's name.
     pub id: &'static str,

@@ -393,10 +393,16 @@ async fn a_failed_refresh_fails_every_waiting_call_with_the_same_error() {
         tokio::spawn(async move { user.api().get_card_status().call().await })
     });
     let results = futures_util::future::join_all(calls).await;
-    let messages: std::collections::BTreeSet<String> =
-        results.into_iter().map(|r| r.unwrap().unwrap_err().to_string()).collect();
+    let messages: std::collections::BTreeSet<String> = results
+        .into_iter()
+        .map(|r| {
+            let err = r.unwrap().unwrap_err();
+            assert!(matches!(err, Error::RenewalFailed { .. }), "{err:?}");
+            std::error::Error::source(&err).unwrap().to_string()
+        })
+        .collect();
     assert_eq!(messages.len(), 1, "{messages:?}");
-    assert!(messages.iter().next().unwrap().contains("503"), "{messages:?}");
+    assert!(messages.iter().next().unwrap().contains("503"), "the token endpoint's error is the source: {messages:?}");
     assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 1);
     assert!(user.session().is_signed_in(), "a passing failure does not end the session");
 }

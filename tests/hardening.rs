@@ -472,7 +472,7 @@ fn an_empty_webhook_key_never_verifies() {
     for verifier in [Verifier::new(""), Verifier::new("   "), Verifier::with_keys(["", ""])] {
         assert_eq!(verifier.verify_parts_at(Some("1700000000"), Some(&forged), b"{}", now), Err(WebhookError::NoKey));
     }
-    assert_eq!(WebhookError::NoKey.status(), 500);
+    assert_eq!(WebhookError::NoKey.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 #[tokio::test]

@@ -302,6 +302,7 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
 /// assert_eq!(tiny.to_string(), "0.000000000000000001 eth"); // never exponent notation
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Money {
     /// The amount, exact.
     #[serde(deserialize_with = "serde::decimal")]

@@ -24,11 +24,13 @@ use crate::error::{Error, ErrorContext};
 ///     LoginOutcome::Authenticated(session) => println!("signed in: {session:?}"),
 ///     LoginOutcome::OtpRequired { user_id, .. } => client.send_otp(&user_id).await?,
 ///     LoginOutcome::OnboardingIncomplete { phase, .. } => println!("finish registration: {phase:?}"),
+///     other => println!("an outcome this version does not know: {other:?}"),
 /// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 #[must_use]
+#[non_exhaustive]
 pub enum LoginOutcome {
     /// Signed in: the client's session now holds the access token (6 hours, no refresh token).
     Authenticated(Session),

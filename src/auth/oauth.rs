@@ -483,6 +483,7 @@ impl HostedAuthorization {
 /// assert!(denied.code.is_none());
 /// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct Callback {
     /// The authorization code (secret until exchanged).
     pub code: Option<SecretString>,

@@ -156,16 +156,16 @@ impl WebhookError {
     /// ```
     /// use baanx::webhooks::{Event, WebhookError};
     ///
-    /// assert_eq!(WebhookError::Mismatch.status(), 401);
+    /// assert_eq!(WebhookError::Mismatch.status(), http::StatusCode::UNAUTHORIZED);
     /// let not_an_event = Event::parse(b"<html></html>").unwrap_err();
     /// assert!(matches!(not_an_event, WebhookError::Parse(_)));
-    /// assert_eq!(not_an_event.status(), 400);
+    /// assert_eq!(not_an_event.status(), http::StatusCode::BAD_REQUEST);
     /// ```
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> http::StatusCode {
         match self {
-            WebhookError::Parse(_) => 400,
-            WebhookError::NoKey => 500,
-            _ => 401,
+            WebhookError::Parse(_) => http::StatusCode::BAD_REQUEST,
+            WebhookError::NoKey => http::StatusCode::INTERNAL_SERVER_ERROR,
+            _ => http::StatusCode::UNAUTHORIZED,
         }
     }
 }
@@ -183,6 +183,7 @@ impl WebhookError {
 /// # Ok::<(), baanx::webhooks::WebhookError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Event {
     /// `event_id`: the idempotency key, the same on every re-delivery.
     pub id: String,
@@ -304,6 +305,7 @@ impl Event {
 /// let verifier = Verifier::new(created.signing_key); // store the key now: it cannot be read again
 /// # Ok(()) }
 /// ```
+#[non_exhaustive]
 pub struct CreatedWebhook {
     /// The endpoint (its `api_key` field is cleared: the key is in `signing_key`).
     pub webhook: Webhook,
@@ -328,6 +330,7 @@ impl fmt::Debug for CreatedWebhook {
 /// assert_eq!(config.event_types, ["kyc.status.changed", "card.*"]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct WebhookConfig {
     /// A label (at most 255 characters).
     pub name: String,

@@ -148,7 +148,7 @@ impl Verifier {
     /// headers.insert(TIMESTAMP_HEADER, "1700000000".parse().unwrap());
     /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let err = Verifier::new("whk_test").verify_at(&headers, b"{}", now).unwrap_err();
-    /// assert_eq!((err.status(), err), (401, WebhookError::MissingHeader("X-Signature")));
+    /// assert_eq!((err.status(), err), (http::StatusCode::UNAUTHORIZED, WebhookError::MissingHeader("X-Signature")));
     /// ```
     pub fn verify_at(&self, headers: &http::HeaderMap, body: &[u8], now: SystemTime) -> Result<(), WebhookError> {
         let text = |name: &'static str| -> Result<Option<&str>, WebhookError> {
