@@ -18,7 +18,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cardsdk_codegen::{Contract, Operation, calls, contract, dispatch, enums, generate, lossless, streams, surface};
+use cardsdk_codegen::{
+    Contract, Operation, calls, contract, dispatch, docs, enums, generate, lossless, streams, surface,
+};
 
 const SPEC: &str = "openapi.json";
 /// The security schemes of the contract and their variants in `crate::operation::Scheme`.
@@ -46,6 +48,7 @@ fn run() -> Result<(), String> {
     let enums = enums::collect(&contract)?;
     let settings = generate::settings("crate::client::Inner", "crate::api::types", &enums)?;
     let mut file = generate::generate(&settings, &contract)?;
+    generate::seal(&mut file)?;
     let types = generate::types_module(&mut file)?;
     lossless::apply(types, &contract.schemas_flagged("x-amount-rounding"), &contract.sensitive_fields())?;
     let content = &mut types.content.as_mut().ok_or("the types module has no content")?.1;
@@ -56,6 +59,7 @@ fn run() -> Result<(), String> {
     file.items.extend(calls);
     calls::mark_must_use(&mut file);
     streams::impls(&mut file, &operations)?;
+    docs::apply(&mut file);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     generate::write(&out.join("codegen.rs"), &generate::unparse(&file))?;

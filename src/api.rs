@@ -4,10 +4,14 @@
 //! [`Client::api`](crate::Client::api), which supplies credentials, region routing and tracing through the hooks.
 //!
 //! - [`Client`]: `client.api().get_card_status().send().await` returns
-//!   `Result<ResponseValue<types::Card>, Error<types::ApiError>>`.
+//!   `Result<ResponseValue<types::Card>, SendError<types::ApiError>>`; `.call()` (from [`Call`](crate::Call))
+//!   returns `Result<types::Card, baanx::Error>`. The client is built by [`crate::ClientBuilder`] only: its
+//!   constructors are not public, since a client without the builder's configuration would lack its hooks'
+//!   state.
 //! - [`types`]: request and response bodies. Amounts are [`rust_decimal::Decimal`] (exact, see
 //!   [`money`](crate::money)); value sets are open enums (see [`open_enum`](crate::open_enum)).
 
-#![allow(missing_docs, unreachable_patterns, clippy::all, clippy::pedantic, rustdoc::all)]
+#![warn(missing_docs)]
+#![allow(unreachable_patterns, private_interfaces, dead_code, clippy::all, clippy::pedantic, rustdoc::all)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cardsdk_runtime::secret::IntoSecret;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -359,8 +360,8 @@ impl ClientBuilder {
     /// assert!(backend.has_secret_key());
     /// # Ok::<(), baanx::BuildError>(())
     /// ```
-    pub fn secret_key(mut self, key: impl Into<SecretString>) -> Self {
-        self.secret_key = Some(key.into());
+    pub fn secret_key(mut self, key: impl IntoSecret) -> Self {
+        self.secret_key = Some(key.into_secret());
         self
     }
 
@@ -707,18 +708,9 @@ pub(crate) struct Config {
 
 /// The state the generated [`api::Client`] carries into the hooks: the configuration and the session.
 ///
-/// Built by [`ClientBuilder::build`]; its `Debug` shows no secret.
-///
-/// ```
-/// use baanx::api::ClientInfo as _;
-///
-/// let client = baanx::Client::builder().client_key("pk_test_secret").build()?;
-/// let inner: &baanx::client::Inner = client.api().inner();
-/// assert!(!format!("{inner:?}").contains("pk_test_secret"));
-/// # Ok::<(), baanx::BuildError>(())
-/// ```
+/// Built by [`ClientBuilder::build`] only; its `Debug` shows no secret.
 #[derive(Clone)]
-pub struct Inner {
+pub(crate) struct Inner {
     pub(crate) config: Arc<Config>,
     pub(crate) session: Session,
 }

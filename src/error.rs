@@ -31,7 +31,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-
 use crate::api::types::ApiError;
 use crate::client::Region;
 
@@ -520,10 +519,15 @@ impl Error {
     }
 }
 
+/// The server's request id, from the first of the usual headers that it sent.
+pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+    const REQUEST_ID: [&str; 5] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
+    REQUEST_ID.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok())
+}
+
 /// Reads the request id, operation and status of an answer.
 pub(crate) fn context_from(status: u16, headers: &reqwest::header::HeaderMap) -> ErrorContext {
-    const REQUEST_ID: [&str; 5] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
-    let request_id = REQUEST_ID.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let request_id = request_id(headers).map(str::to_string);
     let operation = headers.get(OPERATION_HEADER).and_then(|v| v.to_str().ok()).and_then(static_operation);
     ErrorContext { operation, status: Some(status), request_id, not_retried: None }
 }
@@ -579,8 +583,10 @@ pub(crate) struct Refusals {
     waiting: std::sync::Mutex<std::collections::BTreeMap<u64, Error>>,
 }
 
-pub(crate) static REFUSALS: Refusals =
-    Refusals { next: std::sync::atomic::AtomicU64::new(0), waiting: std::sync::Mutex::new(std::collections::BTreeMap::new()) };
+pub(crate) static REFUSALS: Refusals = Refusals {
+    next: std::sync::atomic::AtomicU64::new(0),
+    waiting: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+};
 
 impl Refusals {
     const MAX_WAITING: usize = 4096;

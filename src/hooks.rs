@@ -6,8 +6,10 @@
 //!   `Authorization: Bearer` (renewed first when about to expire), `x-us-env: true` for the US region, the user
 //!   agent; progenitor's `api-version` header is removed; the request is checked against the reference's rules
 //!   before it leaves (`checks`: path parameters, date ranges, the EVM post-approval's chain id).
-//! - `exec`, around the exchange: a `baanx.request` tracing span (operation id, method, status, duration,
-//!   attempts); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
+//! - `exec`, around the exchange: a `baanx.request` tracing span with OpenTelemetry's HTTP client names
+//!   (`http.request.method`, `url.path` as the path template, `server.address`, `server.port`,
+//!   `http.response.status_code`, `http.request.resend_count`, `error.type`), plus `baanx.operation`,
+//!   `baanx.request_id` (from the answer), `baanx.replayed` and `duration_ms` (an integer); retries of safe operations per the [`RetryPolicy`](crate::retry::RetryPolicy); on a 401 with a
 //!   bearer, one renewal of the session and one replay; the operation id added to the response (so errors know
 //!   it); every error body (any JSON shape, text, HTML, empty) rewritten into the canonical error shape
 //!   (`cardsdk_runtime::error_body`), so that it always decodes and keeps its status.
@@ -119,20 +121,39 @@ impl ClientHooks<Inner> for api::Client {
         if let Some(refused) = request.headers_mut().remove(REFUSED) {
             return Ok(crate::error::refused_answer(refused, info.operation_id));
         }
+        let template = Operation::find(info.operation_id).map_or("", |op| op.path);
         let span = tracing::debug_span!(
             "baanx.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            status = tracing::field::Empty,
+            otel.kind = "client",
+            baanx.operation = info.operation_id,
+            http.request.method = %request.method(),
+            url.path = template,
+            server.address = request.url().host_str().unwrap_or_default(),
+            server.port = request.url().port_or_known_default(),
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            baanx.replayed = tracing::field::Empty,
+            baanx.request_id = tracing::field::Empty,
+            error.type = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            replayed = tracing::field::Empty,
         );
         let started = Instant::now();
         let result = self.exchange(request, info).instrument(span.clone()).await;
-        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
-        if let Ok(response) = &result {
-            span.record("status", response.status().as_u16());
+        span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        match &result {
+            Ok(response) => {
+                let status = response.status();
+                span.record("http.response.status_code", status.as_u16());
+                if let Some(id) = crate::error::request_id(response.headers()) {
+                    span.record("baanx.request_id", id);
+                }
+                if !status.is_success() {
+                    span.record("error.type", status.as_str());
+                }
+            }
+            Err(e) => {
+                span.record("error.type", if e.is_timeout() { "timeout" } else { "transport" });
+            }
         }
         result
     }
@@ -169,12 +190,13 @@ impl api::Client {
         let started = Instant::now();
         let mut request = request;
         let mut attempt = 1;
+        let mut replays = 0;
         let result = loop {
             // One copy of the request serves a replay after a 401 or a retry (JSON bodies are bytes: cheap).
             let bearer = request.headers().get(AUTHORIZATION).cloned();
             let may_retry = safe && attempt < policy.attempts();
             let backup = (bearer.is_some() || may_retry).then(|| request.try_clone()).flatten();
-            let (result, backup) = self.attempt(request, bearer, backup, buffer).await;
+            let (result, backup) = self.attempt(request, bearer, backup, buffer, &mut replays).await;
             let Some(reason) = Retryable::of(&result) else {
                 if result.as_ref().is_ok_and(|r| r.status().is_success()) {
                     config.budget.refund();
@@ -199,7 +221,7 @@ impl api::Client {
                 _ => break result,
             }
         };
-        tracing::Span::current().record("attempts", attempt);
+        tracing::Span::current().record("http.request.resend_count", attempt - 1 + replays);
         let mut response = match result {
             Ok(response) => crate::body::limit(response, config.max_response_bytes),
             Err(Failure::Http(e)) => return Err(e),
@@ -246,6 +268,7 @@ impl api::Client {
         bearer: Option<HeaderValue>,
         backup: Option<reqwest::Request>,
         buffer: bool,
+        replays: &mut u32,
     ) -> (Result<reqwest::Response, Failure>, Option<reqwest::Request>) {
         let mut response = match self.send(request, buffer).await {
             Ok(response) => response,
@@ -257,7 +280,8 @@ impl api::Client {
         }
         match self.inner.session.renew_after_rejection(self, &used).await {
             Ok(installed) => {
-                tracing::Span::current().record("replayed", true);
+                *replays += 1;
+                tracing::Span::current().record("baanx.replayed", true);
                 replay.headers_mut().insert(AUTHORIZATION, installed.bearer.clone());
                 let again = replay.try_clone();
                 (self.send(replay, buffer).await, again)

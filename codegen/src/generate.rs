@@ -101,6 +101,81 @@ pub fn generate(settings: &GenerationSettings, contract: &Contract) -> Result<sy
     Err(format!("progenitor failed (no single operation fails alone): {whole}"))
 }
 
+/// Keeps the generated client buildable only by its API crate, and its error type from passing for the crate's:
+///
+/// - `Client::new` and `Client::new_with_client` become `pub(crate)` (a client built without the crate's
+///   builder would lack its configuration and hooks' state);
+/// - progenitor's `Error` stays in scope for the generated code but is re-exported only as `SendError` (what
+///   `.send()` returns; the API crate's own `Error` is what its calls return).
+///
+/// ```
+/// let mut file: syn::File = syn::parse_quote! {
+///     pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+///     pub struct Client { inner: u8 }
+///     impl Client {
+///         pub fn new(baseurl: &str, inner: u8) -> Self { Client { inner } }
+///     }
+/// };
+/// cardsdk_codegen::generate::seal(&mut file).unwrap();
+/// let text = cardsdk_codegen::generate::unparse(&file);
+/// assert!(text.contains("pub(crate) fn new("));
+/// assert!(text.contains("pub use progenitor_client::Error as SendError;"));
+/// assert!(!text.contains("ClientInfo, Error,"));
+/// ```
+pub fn seal(file: &mut syn::File) -> Result<(), String> {
+    let mut constructors = 0;
+    let mut reexport = false;
+    let mut added = Vec::new();
+    for item in &mut file.items {
+        match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() && is_named(&imp.self_ty, "Client") => {
+                for member in &mut imp.items {
+                    if let syn::ImplItem::Fn(f) = member
+                        && (f.sig.ident == "new" || f.sig.ident == "new_with_client")
+                    {
+                        f.vis = syn::parse_quote!(pub(crate));
+                        constructors += 1;
+                    }
+                }
+            }
+            syn::Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_)) => {
+                let syn::UseTree::Path(path) = &mut u.tree else { continue };
+                let syn::UseTree::Group(group) = path.tree.as_mut() else { continue };
+                if path.ident != "progenitor_client" {
+                    continue;
+                }
+                let before = group.items.len();
+                group.items = std::mem::take(&mut group.items)
+                    .into_iter()
+                    .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "Error"))
+                    .collect();
+                if group.items.len() < before {
+                    reexport = true;
+                    added.push(syn::parse_quote! { use progenitor_client::Error; });
+                    added.push(syn::parse_quote! {
+                        /// What a request builder's `.send()` returns on failure (progenitor's error). Calls
+                        /// finished with `.call()` return the crate's own `Error` instead.
+                        pub use progenitor_client::Error as SendError;
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if constructors == 0 || !reexport {
+        return Err(format!(
+            "progenitor output changed: found {constructors} client constructors and {} re-export of `Error`",
+            if reexport { "a" } else { "no" }
+        ));
+    }
+    file.items.splice(0..0, added);
+    Ok(())
+}
+
+fn is_named(ty: &syn::Type, name: &str) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(name))
+}
+
 /// The `types` module of progenitor's output.
 pub fn types_module(file: &mut syn::File) -> Result<&mut syn::ItemMod, String> {
     file.items

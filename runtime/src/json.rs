@@ -298,6 +298,17 @@ impl JsonMap {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// The member names, sorted.
+    ///
+    /// ```
+    /// let map: cardsdk_runtime::JsonMap = serde_json::from_str(r#"{"b": 2, "a": 1}"#)?;
+    /// assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b"]);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// The members as a `serde_json` map (numbers through `f64`, see [`Json::to_value`]).
     ///
     /// ```

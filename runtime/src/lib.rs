@@ -9,7 +9,7 @@
 //! - [`token`]: [`TokenAmount`], on-chain amounts over the whole uint256 range.
 //! - [`timestamp`]: [`Timestamp`], every form of date-time the APIs write.
 //! - [`open_enum`](mod@open_enum): value sets that survive new values; [`pages`]: the pages engine (streams).
-//! - [`redact`]: keeping secrets and personal data out of output; [`error_body`]: error answers of any shape.
+//! - [`redact`]: keeping secrets and personal data out of output; [`secret`]: secret arguments; [`error_body`]: error answers of any shape.
 //!
 //! Users of the SDKs reach these through the SDK crates' re-exports; the generated code refers to this crate.
 
@@ -21,6 +21,7 @@ pub mod money;
 pub mod open_enum;
 pub mod pages;
 pub mod redact;
+pub mod secret;
 pub mod timestamp;
 pub mod token;
 pub mod wire;

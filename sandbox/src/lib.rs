@@ -469,3 +469,8 @@ impl Drop for Sandbox {
         self.state.deliverer.abort_all();
     }
 }
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -6,6 +6,7 @@
 
 use std::time::SystemTime;
 
+use cardsdk_runtime::secret::IntoSecret;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{Session, TokenSet};
@@ -55,7 +56,16 @@ pub enum LoginOutcome {
 }
 
 impl Client {
-    /// Logs in with email and password.
+    /// Logs in with email and password. Both take `&str`, `&String` or `String` (the password also a
+    /// [`SecretString`]); the password is held as a `SecretString` from here on.
+    ///
+    /// ```no_run
+    /// # async fn forms(client: baanx::Client, email: String, password: String) -> Result<(), baanx::Error> {
+    /// client.login(&email, &password).await?;
+    /// client.login(email.as_str(), password.as_str()).await?;
+    /// client.login(email, password).await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// ```no_run
     /// use baanx::auth::LoginOutcome;
@@ -73,12 +83,8 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn login(
-        &self,
-        email: impl Into<String>,
-        password: impl Into<SecretString>,
-    ) -> Result<LoginOutcome, Error> {
-        self.password_login(email.into(), password.into(), None).await
+    pub async fn login(&self, email: impl Into<String>, password: impl IntoSecret) -> Result<LoginOutcome, Error> {
+        self.password_login(email.into(), password.into_secret(), None).await
     }
 
     /// Logs in with email, password and the OTP code the user received.
@@ -96,10 +102,10 @@ impl Client {
     pub async fn login_with_otp(
         &self,
         email: impl Into<String>,
-        password: impl Into<SecretString>,
-        otp_code: impl Into<SecretString>,
+        password: impl IntoSecret,
+        otp_code: impl IntoSecret,
     ) -> Result<LoginOutcome, Error> {
-        self.password_login(email.into(), password.into(), Some(otp_code.into())).await
+        self.password_login(email.into(), password.into_secret(), Some(otp_code.into_secret())).await
     }
 
     async fn password_login(

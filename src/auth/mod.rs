@@ -21,6 +21,7 @@ mod session;
 mod store;
 mod tokens;
 
+pub use cardsdk_runtime::secret::IntoSecret;
 #[cfg(feature = "file-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "file-store")))]
 pub use file_store::FileTokenStore;

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cardsdk_runtime::secret::IntoSecret;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -102,8 +103,8 @@ impl TokenSet {
     /// assert_eq!(tokens.region(), Region::Us);
     /// assert!(tokens.refresh_token().is_none());
     /// ```
-    pub fn new(access_token: impl Into<SecretString>, expires_at: SystemTime, region: Region) -> Self {
-        let access_token = access_token.into();
+    pub fn new(access_token: impl IntoSecret, expires_at: SystemTime, region: Region) -> Self {
+        let access_token = access_token.into_secret();
         let tenant = jwt_claim(access_token.expose_secret(), "app_id");
         TokenSet {
             access_token,
@@ -129,8 +130,8 @@ impl TokenSet {
     /// let tokens = TokenSet::new("access", in_an_hour, Region::International).with_refresh_token("refresh", None);
     /// assert_eq!(tokens.kind(), TokenKind::OAuth);
     /// ```
-    pub fn with_refresh_token(mut self, token: impl Into<SecretString>, expires_at: Option<SystemTime>) -> Self {
-        self.refresh_token = Some(token.into());
+    pub fn with_refresh_token(mut self, token: impl IntoSecret, expires_at: Option<SystemTime>) -> Self {
+        self.refresh_token = Some(token.into_secret());
         self.refresh_expires_at = expires_at;
         if self.kind == TokenKind::Password {
             self.kind = TokenKind::OAuth;
@@ -192,7 +193,7 @@ impl TokenSet {
             },
         };
         Ok(TokenSet {
-            access_token: access_token.into(),
+            access_token: access_token.into_secret(),
             refresh_token,
             issued_at: now,
             expires_at: now + lifetime,
@@ -441,7 +442,7 @@ impl<'de> Deserialize<'de> for TokenSet {
             return Err(serde::de::Error::custom(format!("unknown token set version {}", s.version)));
         }
         Ok(TokenSet {
-            access_token: s.access_token.into(),
+            access_token: s.access_token.into_secret(),
             refresh_token: s.refresh_token.map(Into::into),
             issued_at: from_unix_millis(s.issued_at_ms),
             expires_at: from_unix_millis(s.expires_at_ms),

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cardsdk_runtime::secret::IntoSecret;
 use hmac::{KeyInit as _, Mac as _};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -68,8 +69,8 @@ impl Verifier {
     /// let result = verifier.verify_parts_at(Some("1700000000"), Some(&other_key), b"{}", now);
     /// assert_eq!(result, Err(WebhookError::Mismatch));
     /// ```
-    pub fn new(key: impl Into<SecretString>) -> Self {
-        Verifier { keys: vec![key.into()], tolerance: DEFAULT_TOLERANCE }
+    pub fn new(key: impl IntoSecret) -> Self {
+        Verifier { keys: vec![key.into_secret()], tolerance: DEFAULT_TOLERANCE }
     }
 
     /// Accepts deliveries signed with any of `keys`: keep the old key next to the new one while a rotation settles
@@ -85,8 +86,8 @@ impl Verifier {
     ///     assert!(verifier.verify_parts_at(Some("1700000000"), Some(&signature), b"{}", now).is_ok());
     /// }
     /// ```
-    pub fn with_keys(keys: impl IntoIterator<Item = impl Into<SecretString>>) -> Self {
-        Verifier { keys: keys.into_iter().map(Into::into).collect(), tolerance: DEFAULT_TOLERANCE }
+    pub fn with_keys(keys: impl IntoIterator<Item = impl IntoSecret>) -> Self {
+        Verifier { keys: keys.into_iter().map(IntoSecret::into_secret).collect(), tolerance: DEFAULT_TOLERANCE }
     }
 
     /// Adds a key.
@@ -100,8 +101,8 @@ impl Verifier {
     /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// assert!(verifier.verify_parts_at(Some("1700000000"), Some(&in_flight), b"{}", now).is_ok());
     /// ```
-    pub fn add_key(mut self, key: impl Into<SecretString>) -> Self {
-        self.keys.push(key.into());
+    pub fn add_key(mut self, key: impl IntoSecret) -> Self {
+        self.keys.push(key.into_secret());
         self
     }
 
