@@ -43,84 +43,9 @@ const NOT_RETRIED: &str = "this operation changes state or moves money; the clie
 /// Response header the hooks add when the session behind a 401 could not be renewed.
 pub(crate) const SESSION_HEADER: &str = "x-baanx-session";
 
-/// Where an error happened.
-///
-/// ```
-/// use baanx::{Error, ErrorContext};
-///
-/// let context = ErrorContext::operation("get_card_status").with_status(404);
-/// let err = Error::NotFound { message: None, context };
-/// assert_eq!(err.to_string(), "not found: no such resource (operation get_card_status, HTTP 404)");
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ErrorContext {
-    /// The operation id (`get_card_status`), when known.
-    pub operation: Option<&'static str>,
-    /// The HTTP status, when a response arrived.
-    pub status: Option<u16>,
-    /// The server's request id (`x-request-id` and similar headers), when it sent one.
-    pub request_id: Option<String>,
-    /// Why the call was not retried automatically, when that matters (a call that moves money or changes state).
-    pub not_retried: Option<&'static str>,
-}
+pub use cardsdk_runtime::error_context::ErrorContext;
 
-impl ErrorContext {
-    /// A context naming only the operation.
-    ///
-    /// ```
-    /// use baanx::ErrorContext;
-    ///
-    /// let context = ErrorContext::operation("get_card_status");
-    /// assert_eq!((context.operation, context.status), (Some("get_card_status"), None));
-    /// assert_eq!(ErrorContext::operation("no_such_operation").operation, None); // only ids of the contract
-    /// ```
-    pub fn operation(operation: &str) -> Self {
-        ErrorContext { operation: static_operation(operation), ..Default::default() }
-    }
-
-    /// This context with the HTTP status of the answer.
-    ///
-    /// ```
-    /// let context = baanx::ErrorContext::operation("get_card_status").with_status(404);
-    /// assert_eq!(context.status, Some(404));
-    /// ```
-    pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// This context with the server's request id.
-    ///
-    /// ```
-    /// let context = baanx::ErrorContext::default().with_request_id("req-7");
-    /// assert_eq!(context.request_id.as_deref(), Some("req-7"));
-    /// ```
-    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
-        self.request_id = Some(id.into());
-        self
-    }
-}
-
-impl fmt::Display for ErrorContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some(op) = self.operation {
-            parts.push(format!("operation {op}"));
-        }
-        if let Some(status) = self.status {
-            parts.push(format!("HTTP {status}"));
-        }
-        if let Some(id) = &self.request_id {
-            parts.push(format!("request id {id}"));
-        }
-        if let Some(why) = self.not_retried {
-            parts.push(format!("not retried: {why}"));
-        }
-        if parts.is_empty() { Ok(()) } else { write!(f, " ({})", parts.join(", ")) }
-    }
-}
-
+/// The contract's operation id equal to `id`, as the table's `&'static str`.
 fn static_operation(id: &str) -> Option<&'static str> {
     crate::operation::Operation::find(id).map(|op| op.id)
 }
@@ -475,7 +400,7 @@ impl Error {
             401 => Error::Unauthorized { message, context },
             403 => Error::Forbidden { message, context },
             404 => Error::NotFound { message, context },
-            429 => Error::RateLimited { retry_after: retry_after(headers), message, context },
+            429 => Error::RateLimited { retry_after: cardsdk_runtime::retry::retry_after(headers), message, context },
             _ => Error::Api { status, message, code, details, context },
         };
         error.explain_retry()
@@ -519,29 +444,10 @@ impl Error {
     }
 }
 
-/// The server's request id, from the first of the usual headers that it sent.
-pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<&str> {
-    const REQUEST_ID: [&str; 5] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
-    REQUEST_ID.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok())
-}
-
 /// Reads the request id, operation and status of an answer.
 pub(crate) fn context_from(status: u16, headers: &reqwest::header::HeaderMap) -> ErrorContext {
-    let request_id = request_id(headers).map(str::to_string);
     let operation = headers.get(OPERATION_HEADER).and_then(|v| v.to_str().ok()).and_then(static_operation);
-    ErrorContext { operation, status: Some(status), request_id, not_retried: None }
-}
-
-/// `Retry-After` in seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    // More than a day is not a wait anyone means (and `u64::MAX` seconds would overflow what it is added to).
-    const LONGEST: Duration = Duration::from_secs(24 * 3600);
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds).min(LONGEST));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO).min(LONGEST))
+    ErrorContext::answer(operation, status, headers)
 }
 
 /// The start of a body for an error message, with secrets removed by name and by value
@@ -645,7 +551,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 Error::from_status(status, &headers, &response.into_inner())
             }
             E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
-                let context = ErrorContext { status: e.status().map(|s| s.as_u16()), ..Default::default() };
+                let context = match e.status() { Some(s) => ErrorContext::default().with_status(s.as_u16()), None => ErrorContext::default() };
                 Error::from_reqwest(e, context)
             }
             E::InvalidResponsePayload(body, e) => Error::decode(ErrorContext::default(), e, &body),

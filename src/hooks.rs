@@ -41,7 +41,7 @@ const REFUSED: HeaderName = HeaderName::from_static(crate::error::REFUSED_HEADER
 
 /// A failure found before sending, as the error the caller sees: the session's own errors as they are, a renewal
 /// that failed for another reason wrapped (it belongs to the token endpoint, not to this operation).
-fn preflight_error(operation: &str, error: crate::Error) -> crate::Error {
+fn preflight_error(operation: &'static str, error: crate::Error) -> crate::Error {
     use crate::Error as E;
     match error {
         E::MissingSecretKey { .. }
@@ -122,39 +122,23 @@ impl ClientHooks<Inner> for api::Client {
             return Ok(crate::error::refused_answer(refused, info.operation_id));
         }
         let template = Operation::find(info.operation_id).map_or("", |op| op.path);
-        let span = tracing::debug_span!(
-            "baanx.request",
-            otel.kind = "client",
-            baanx.operation = info.operation_id,
-            http.request.method = %request.method(),
-            url.path = template,
-            server.address = request.url().host_str().unwrap_or_default(),
-            server.port = request.url().port_or_known_default(),
-            http.response.status_code = tracing::field::Empty,
-            http.request.resend_count = tracing::field::Empty,
-            baanx.replayed = tracing::field::Empty,
-            baanx.request_id = tracing::field::Empty,
-            error.type = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
+        let url = request.url();
+        let span = cardsdk_runtime::request_span!(
+            baanx,
+            info.operation_id,
+            request.method(),
+            template,
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default()
         );
         let started = Instant::now();
         let result = self.exchange(request, info).instrument(span.clone()).await;
-        span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
-        match &result {
-            Ok(response) => {
-                let status = response.status();
-                span.record("http.response.status_code", status.as_u16());
-                if let Some(id) = crate::error::request_id(response.headers()) {
-                    span.record("baanx.request_id", id);
-                }
-                if !status.is_success() {
-                    span.record("error.type", status.as_str());
-                }
-            }
-            Err(e) => {
-                span.record("error.type", if e.is_timeout() { "timeout" } else { "transport" });
-            }
-        }
+        let outcome = match &result {
+            Ok(response) => Ok((response.status().as_u16(), response.headers())),
+            Err(e) if e.is_timeout() => Err("timeout"),
+            Err(_) => Err("transport"),
+        };
+        cardsdk_runtime::trace::finish(&span, started, outcome, "baanx.request_id");
         result
     }
 }
@@ -172,7 +156,7 @@ pub(crate) enum Failure {
 
 impl api::Client {
     /// Refuses to send `request`: the error waits in the client's table until `exec` hands it back.
-    fn refuse<E>(&self, request: &mut reqwest::Request, operation: &str, error: crate::Error) -> Result<(), Error<E>> {
+    fn refuse<E>(&self, request: &mut reqwest::Request, operation: &'static str, error: crate::Error) -> Result<(), Error<E>> {
         let id = crate::error::REFUSALS.put(preflight_error(operation, error));
         request.headers_mut().insert(REFUSED, HeaderValue::from(id));
         Ok(())
@@ -197,7 +181,7 @@ impl api::Client {
             let may_retry = safe && attempt < policy.attempts();
             let backup = (bearer.is_some() || may_retry).then(|| request.try_clone()).flatten();
             let (result, backup) = self.attempt(request, bearer, backup, buffer, &mut replays).await;
-            let Some(reason) = Retryable::of(&result) else {
+            let Some(reason) = crate::retry::classify(&result) else {
                 if result.as_ref().is_ok_and(|r| r.status().is_success()) {
                     config.budget.refund();
                 }

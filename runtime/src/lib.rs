@@ -9,6 +9,10 @@
 //! - [`token`]: [`TokenAmount`], on-chain amounts over the whole uint256 range.
 //! - [`timestamp`]: [`Timestamp`], every form of date-time the APIs write.
 //! - [`open_enum`](mod@open_enum): value sets that survive new values; [`pages`]: the pages engine (streams).
+//! - [`retry`]: backoff with jitter, `Retry-After`, deadline and the retry budget.
+//! - [`error_context`]: where an error happened (operation, status, request id, not retried).
+//! - [`single_flight`]: one renewal for any number of callers, and the back-off of failing renewals.
+//! - [`trace`]: the per-request tracing span ([`request_span!`]), OpenTelemetry's HTTP client names.
 //! - [`redact`]: keeping secrets and personal data out of output; [`secret`]: secret arguments; [`error_body`]: error answers of any shape.
 //!
 //! Users of the SDKs reach these through the SDK crates' re-exports; the generated code refers to this crate.
@@ -16,14 +20,18 @@
 #![forbid(unsafe_code)]
 
 pub mod error_body;
+pub mod error_context;
 pub mod json;
 pub mod money;
 pub mod open_enum;
 pub mod pages;
 pub mod redact;
+pub mod retry;
 pub mod secret;
+pub mod single_flight;
 pub mod timestamp;
 pub mod token;
+pub mod trace;
 pub mod wire;
 
 pub use chrono;
@@ -37,4 +45,5 @@ pub use token::{TokenAmount, U256};
 pub mod __private {
     pub use serde;
     pub use serde_json;
+    pub use tracing;
 }

@@ -22,11 +22,12 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
+use cardsdk_runtime::single_flight::{Backoff, FlightError, SingleFlight};
 use futures_util::FutureExt as _;
-use futures_util::future::{BoxFuture, Shared};
+use futures_util::future::BoxFuture;
 use reqwest::header::HeaderValue;
 use secrecy::ExposeSecret;
 
@@ -55,24 +56,13 @@ pub struct Session {
 
 struct State {
     slot: RwLock<Slot>,
-    inflight: Mutex<Option<(u64, Flight)>>,
-    flights: AtomicU64,
-    backoff: Mutex<Backoff>,
+    /// The refresh under way, shared by every call waiting for it.
+    flights: SingleFlight<Arc<Installed>, Error>,
+    backoff: Backoff<Error>,
     store: Option<Arc<dyn TokenStore>>,
     loaded: tokio::sync::OnceCell<()>,
     refreshes: AtomicU64,
 }
-
-/// Renewal failures in a row, and until when no renewal starts.
-#[derive(Default)]
-struct Backoff {
-    failures: u32,
-    until: Option<Instant>,
-    last: Option<Error>,
-}
-
-/// A refresh under way, shared by every call waiting for it.
-type Flight = Shared<BoxFuture<'static, Result<Arc<Installed>, Error>>>;
 
 #[derive(Clone)]
 enum Slot {
@@ -137,9 +127,8 @@ impl Session {
         Session {
             state: Arc::new(State {
                 slot: RwLock::new(slot),
-                inflight: Mutex::new(None),
-                flights: AtomicU64::new(0),
-                backoff: Mutex::new(Backoff::default()),
+                flights: SingleFlight::new(),
+                backoff: Backoff::new(),
                 store,
                 loaded,
                 refreshes: AtomicU64::new(0),
@@ -437,93 +426,41 @@ impl Session {
         stale: &Arc<Installed>,
         allow_current: bool,
     ) -> Result<Arc<Installed>, Error> {
-        enum Next {
-            Renewed(Arc<Installed>),
-            Wait(u64, Flight),
-        }
         // A flight whose task was cancelled (its runtime dropped) is never the answer: the next round starts anew.
         for _round in 0..2 {
-            let next = {
-                let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
+            let flight = {
+                let flights = self.state.flights.lock();
                 match self.slot() {
-                    Slot::Active(current) if !Arc::ptr_eq(&current, stale) => Next::Renewed(current),
+                    Slot::Active(current) if !Arc::ptr_eq(&current, stale) => {
+                        drop(flights);
+                        self.persist(&current).await?;
+                        return Ok(current);
+                    }
                     Slot::Ended(reason) => return Err(expired(reason)),
-                    _ => match inflight.as_ref() {
-                        Some((id, flight)) => Next::Wait(*id, flight.clone()),
+                    _ => match flights.current() {
+                        Some(flight) => flight,
                         None => {
-                            if let Some(last) = self.backing_off() {
+                            if let Some(last) = self.state.backoff.current() {
                                 let usable = allow_current && !stale.tokens.is_expired(SystemTime::now());
                                 return if usable { Ok(stale.clone()) } else { Err(last) };
                             }
-                            let id = self.state.flights.fetch_add(1, Ordering::Relaxed);
-                            let task = tokio::spawn(refresh_task(self.clone(), api.clone(), stale.clone()));
-                            let flight = async move {
-                                task.await.unwrap_or_else(|e| {
-                                    Err(Error::Transport {
-                                        message: format!(
-                                            "the renewal was interrupted ({})",
-                                            if e.is_cancelled() { "its runtime stopped" } else { "it panicked" }
-                                        ),
-                                        source: None,
-                                        context: ErrorContext::default(),
-                                    })
-                                })
-                            }
-                            .boxed()
-                            .shared();
-                            *inflight = Some((id, flight.clone()));
-                            Next::Wait(id, flight)
+                            let (session, api, stale) = (self.clone(), api.clone(), stale.clone());
+                            flights.start(move || refresh_task(session, api, stale))
                         }
                     },
                 }
             };
-            let (id, flight) = match next {
-                Next::Renewed(current) => {
-                    self.persist(&current).await?;
-                    return Ok(current);
-                }
-                Next::Wait(id, flight) => (id, flight),
-            };
-            let result = flight.await;
-            // Whatever happened to the task, this flight is over: it is never joined again.
-            let interrupted = {
-                let mut inflight = self.state.inflight.lock().unwrap_or_else(|e| e.into_inner());
-                if inflight.as_ref().is_some_and(|(current, _)| *current == id) {
-                    *inflight = None;
-                }
-                matches!(&result, Err(Error::Transport { message, .. }) if message.starts_with("the renewal was interrupted"))
-            };
-            if interrupted {
-                continue;
+            match flight.wait().await {
+                Ok(installed) => return Ok(installed),
+                Err(FlightError::Failed(error)) => return Err(error),
+                Err(FlightError::Interrupted { .. }) => continue,
             }
-            return result;
         }
         Err(Error::Transport {
             message: "the renewal was interrupted twice".into(),
             source: None,
             context: ErrorContext::default(),
         })
-    }
-
-    /// The last renewal failure, while renewals back off.
-    fn backing_off(&self) -> Option<Error> {
-        let backoff = self.state.backoff.lock().unwrap_or_else(|e| e.into_inner());
-        match backoff.until {
-            Some(until) if Instant::now() < until => backoff.last.clone(),
-            _ => None,
-        }
-    }
-
-    fn renewal_failed(&self, api: &api::Client, error: &Error) {
-        let mut backoff = self.state.backoff.lock().unwrap_or_else(|e| e.into_inner());
-        backoff.failures = backoff.failures.saturating_add(1);
-        let wait = api.inner.config.retry.renewal_backoff(backoff.failures);
-        backoff.until = Instant::now().checked_add(wait);
-        backoff.last = Some(error.clone());
-    }
-
-    fn renewal_succeeded(&self) {
-        *self.state.backoff.lock().unwrap_or_else(|e| e.into_inner()) = Backoff::default();
     }
 
     /// The store's tokens, if they are newer than `used` (another instance or process rotated them).
@@ -551,12 +488,15 @@ impl Session {
 async fn refresh_task(session: Session, api: api::Client, stale: Arc<Installed>) -> Result<Arc<Installed>, Error> {
     let result = renew(&session, &api, &stale).await;
     match &result {
-        Ok(_) => session.renewal_succeeded(),
+        Ok(_) => session.state.backoff.succeeded(),
         Err(Error::SessionExpired { .. }) => {}
-        Err(e) => session.renewal_failed(&api, e),
+        Err(e) => {
+            let policy = &api.inner.config.retry;
+            session.state.backoff.failed(e.clone(), |failures| policy.renewal_backoff(failures));
+        }
     }
-    // The slot is updated (by `renew`) before the flight is cleared, so a newcomer sees one or the other.
-    *session.state.inflight.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    // The slot is updated (by `renew`) before the flight is cleared (by the single flight, when this returns), so a
+    // newcomer sees one or the other.
     result
 }
 

@@ -172,7 +172,7 @@ impl TokenSet {
         region: Region,
         now: SystemTime,
         previous: Option<&TokenSet>,
-        operation: &str,
+        operation: &'static str,
     ) -> Result<Self, Error> {
         let access_token = response.access_token.clone().filter(|t| !t.is_empty()).ok_or_else(|| Error::Decode {
             path: None,

@@ -396,7 +396,7 @@ impl WebhookConfig {
         self
     }
 
-    fn check(&self, operation: &str) -> Result<(), Error> {
+    fn check(&self, operation: &'static str) -> Result<(), Error> {
         let invalid = |message: &str| Error::InvalidRequest {
             message: message.into(),
             context: ErrorContext::operation(operation),
@@ -620,7 +620,7 @@ impl Webhooks<'_> {
     }
 }
 
-fn missing(operation: &str, field: &str) -> Error {
+fn missing(operation: &'static str, field: &str) -> Error {
     Error::Decode {
         path: None,
         message: format!("the answer has no {field}"),
