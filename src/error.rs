@@ -551,7 +551,10 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 Error::from_status(status, &headers, &response.into_inner())
             }
             E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
-                let context = match e.status() { Some(s) => ErrorContext::default().with_status(s.as_u16()), None => ErrorContext::default() };
+                let context = match e.status() {
+                    Some(s) => ErrorContext::default().with_status(s.as_u16()),
+                    None => ErrorContext::default(),
+                };
                 Error::from_reqwest(e, context)
             }
             E::InvalidResponsePayload(body, e) => Error::decode(ErrorContext::default(), e, &body),

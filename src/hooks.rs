@@ -156,7 +156,12 @@ pub(crate) enum Failure {
 
 impl api::Client {
     /// Refuses to send `request`: the error waits in the client's table until `exec` hands it back.
-    fn refuse<E>(&self, request: &mut reqwest::Request, operation: &'static str, error: crate::Error) -> Result<(), Error<E>> {
+    fn refuse<E>(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &'static str,
+        error: crate::Error,
+    ) -> Result<(), Error<E>> {
         let id = crate::error::REFUSALS.put(preflight_error(operation, error));
         request.headers_mut().insert(REFUSED, HeaderValue::from(id));
         Ok(())

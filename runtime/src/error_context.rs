@@ -112,7 +112,8 @@ impl fmt::Display for ErrorContext {
 }
 
 /// The headers a server's request id comes in, in the order they are looked for.
-pub const REQUEST_ID_HEADERS: [&str; 5] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
+pub const REQUEST_ID_HEADERS: [&str; 5] =
+    ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "cf-ray"];
 
 /// The server's request id, from the first of [`REQUEST_ID_HEADERS`] that it sent.
 ///

@@ -312,7 +312,6 @@ impl RetryBudget {
     }
 }
 
-
 /// `Retry-After` in seconds or as an HTTP date, capped at a day (more is not a wait anyone means, and `u64::MAX`
 /// seconds would overflow what it is added to).
 ///

@@ -67,7 +67,9 @@ impl<E: fmt::Display> fmt::Display for FlightError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FlightError::Failed(e) => e.fmt(f),
-            FlightError::Interrupted { cancelled: true } => f.write_str("the renewal was interrupted (its runtime stopped)"),
+            FlightError::Interrupted { cancelled: true } => {
+                f.write_str("the renewal was interrupted (its runtime stopped)")
+            }
             FlightError::Interrupted { cancelled: false } => f.write_str("the renewal was interrupted (it panicked)"),
         }
     }
@@ -94,7 +96,10 @@ impl<T, E> Clone for SingleFlight<T, E> {
 impl<T, E> fmt::Debug for SingleFlight<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let busy = self.shared.current.lock().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("SingleFlight").field("in_flight", &busy).field("started", &self.shared.started.load(Ordering::Relaxed)).finish()
+        f.debug_struct("SingleFlight")
+            .field("in_flight", &busy)
+            .field("started", &self.shared.started.load(Ordering::Relaxed))
+            .finish()
     }
 }
 
