@@ -11,13 +11,16 @@
 #   KEEP_TARGETS  1 to keep each target dir after measuring it (default: removed, they take GBs)
 #   QUIET_WAIT    seconds to wait, before each build, for other work on the machine to pause (default 180)
 #   MAX_TRIES     builds of one measurement while other work overlaps it (default 2; the least disturbed is kept)
+#   SNAPSHOT      1 (default): build against a copy of REPO_ROOT's work tree taken at the start, so that every
+#                 variant compiles the same source while the tree is being edited; 0: against REPO_ROOT itself
 #
 # stdout: one TSV line per measurement, `variant<TAB>profile<TAB>seconds<TAB>stripped_bytes` (`-` for dev
 # builds, which are not stripped), then a summary. WORK_DIR/results.tsv has the same lines; WORK_DIR/extended.tsv
 # adds CPU time (user+sys, less sensitive than wall time to other load on the machine), the load average before
-# each build and `other_load`: the mean number of runnable processes outside this script's session during the
+# each build and `other_load`: the mean number of runnable threads outside this script's session during the
 # build (0 = the machine was ours; 1 = another job held about one of the cores), for every try;
-# WORK_DIR/logs/ has each build's output. Every build is a clean one (its own, emptied target
+# WORK_DIR/logs/ has each build's output. Dev builds run with `--timings`; `baanx_build_rs_s` is how long
+# baanx's build script (the code generation over openapi.json) ran, from cargo's timing report. Every build is a clean one (its own, emptied target
 # dir) run after an untimed `cargo fetch`, so it measures compilation only, never downloads.
 set -euo pipefail
 
@@ -36,13 +39,14 @@ mkdir -p "$work/logs"
 results=$work/results.tsv
 extended=$work/extended.tsv
 : >"$results"
-printf 'variant\tprofile\ttry\twall_s\tcpu_s\tstripped_bytes\tloadavg_1m_before\tother_load\n' >"$extended"
+printf 'variant\tprofile\ttry\twall_s\tcpu_s\tstripped_bytes\tloadavg_1m_before\tother_load\tbaanx_build_rs_s\n' >"$extended"
 
 log() { printf '[measure %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-# Runnable processes outside this script's session (other builds on the machine), one sample.
+# Runnable threads outside this script's session (other builds on the machine), one sample. Threads, not
+# processes: rustc's main thread sleeps while its worker threads compile.
 my_sid=$(ps -o sid= -p $$ | tr -d ' ')
-others_running() { ps -eo sid=,stat= | awk -v sid="$my_sid" '$1 != sid && $2 ~ /^R/ { n++ } END { print n + 0 }'; }
+others_running() { ps -eLo sid=,stat= | awk -v sid="$my_sid" '$1 != sid && $2 ~ /^R/ { n++ } END { print n + 0 }'; }
 
 # Waits (at most QUIET_WAIT s) until nothing else has been running for 5 consecutive seconds.
 wait_quiet() {
@@ -56,6 +60,17 @@ wait_quiet() {
 
 log "repo $repo ($(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), uncommitted diff $(git -C "$repo" diff HEAD 2>/dev/null | sha1sum | cut -c1-12))"
 log "$(nproc) cores, $(rustc --version)"
+
+# The source every baanx variant depends on: a copy of the work tree (uncommitted changes included, build
+# output and .git left out), or the tree itself.
+if [[ ${SNAPSHOT:-1} == 1 ]]; then
+  src=$work/baanx-src
+  rm -rf "$src"; mkdir -p "$src"
+  tar -C "$repo" --exclude=./.git --exclude=./target --exclude='./*/target' -cf - . | tar -C "$src" -xf -
+  log "baanx source: snapshot of $repo in $src"
+else
+  src=$repo
+fi
 
 # --- the throwaway crates ---------------------------------------------------------------------------------
 
@@ -118,7 +133,7 @@ async fn main() {
 # write_crate VARIANT: the crate at $work/VARIANT/crate, with the repository's lock file.
 write_crate() {
   local variant=$1 dir=$work/$1/crate deps main profile=""
-  local baanx_dep="baanx = { path = \"$repo\" }"
+  local baanx_dep="baanx = { path = \"$src\" }"
   local tokio_dep='tokio = { version = "1", features = ["rt", "macros"] }'
   local raw_common='serde = { version = "1", features = ["derive"] }
 serde_json = "1"'
@@ -128,13 +143,13 @@ serde_json = "1"'
       deps="$baanx_dep" main=$baanx_main
       profile=$'\n[profile.dev.build-override]\nopt-level = 2\n' ;;
     baanx-rustls-ring)
-      deps="baanx = { path = \"$repo\", default-features = false, features = [\"rustls-ring\", \"webhooks\", \"file-store\"] }"
+      deps="baanx = { path = \"$src\", default-features = false, features = [\"rustls-ring\", \"webhooks\", \"file-store\"] }"
       main=$baanx_main ;;
     baanx-native-tls)
-      deps="baanx = { path = \"$repo\", default-features = false, features = [\"native-tls\", \"webhooks\", \"file-store\"] }"
+      deps="baanx = { path = \"$src\", default-features = false, features = [\"native-tls\", \"webhooks\", \"file-store\"] }"
       main=$baanx_main ;;
     baanx-minimal)
-      deps="baanx = { path = \"$repo\", default-features = false, features = [\"rustls-ring\"] }"
+      deps="baanx = { path = \"$src\", default-features = false, features = [\"rustls-ring\"] }"
       main=$baanx_main ;;
     raw-reqwest)
       deps="reqwest = { version = \"0.13.5\", default-features = false, features = [\"json\", \"rustls\", \"http2\"] }
@@ -165,7 +180,19 @@ $profile
 EOF
   printf '%s' "$main" >"$dir/src/main.rs"
   # The repository's versions wherever the graphs overlap; cargo drops the rest and adds what is missing.
-  cp "$repo/Cargo.lock" "$dir/Cargo.lock"
+  cp "$src/Cargo.lock" "$dir/Cargo.lock"
+}
+
+# build_script_seconds TIMING_HTML: how long baanx's build script ran (cargo's --timings report), or `-`.
+build_script_seconds() {
+  [[ -f $1 ]] && command -v python3 >/dev/null || { echo -; return; }
+  python3 - "$1" <<'PY' 2>/dev/null || echo -
+import json, re, sys
+html = open(sys.argv[1]).read()
+units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", html, re.S).group(1))
+runs = [u["duration"] for u in units if u["name"] == "baanx" and "run" in (u.get("mode", "") + u.get("target", ""))]
+print(f"{runs[0]:.2f}" if runs else "-")
+PY
 }
 
 # build_once VARIANT PROFILE TRY: one clean build, timed, with the other load sampled every second; prints
@@ -174,7 +201,7 @@ build_once() {
   local variant=$1 profile=$2 try=$3 dir=$work/$1/crate
   local target=$work/$1/target-$profile tlog=$work/logs/$1-$profile-$3.log tfile=$work/logs/$1-$profile-$3.time
   local samples=$work/logs/$1-$profile-$3.others flags=(--offline --locked) load wall user sys cpu size=- rc=0 sampler
-  [[ $profile == release ]] && flags+=(--release)
+  if [[ $profile == release ]]; then flags+=(--release); else flags+=(--timings); fi
   rm -rf "$target"
   wait_quiet
   load=$(cut -d' ' -f1 /proc/loadavg)
@@ -192,25 +219,31 @@ build_once() {
   fi
   read -r wall user sys < <(tail -n 1 "$tfile")
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  local build_rs=-
+  if [[ $profile == dev ]]; then
+    build_rs=$(build_script_seconds "$target/cargo-timings/cargo-timing.html")
+    cp "$target/cargo-timings/cargo-timing.html" "$work/logs/$1-$profile-$3.timing.html" 2>/dev/null || true
+  fi
   if [[ $profile == release ]]; then
     strip -o "$work/$variant/measure-$variant.stripped" "$target/release/measure-$variant"
     size=$(stat -c %s "$work/$variant/measure-$variant.stripped")
   fi
   [[ ${KEEP_TARGETS:-0} == 1 ]] || rm -rf "$target"
-  echo "$wall $cpu $size $load $(awk '{ t += $1; n++ } END { printf "%.2f", n ? t / n : 0 }' "$samples")"
+  echo "$wall $cpu $size $load $(awk '{ t += $1; n++ } END { printf "%.2f", n ? t / n : 0 }' "$samples") $build_rs"
 }
 
 # measure VARIANT PROFILE: up to MAX_TRIES clean builds while other work overlaps them; the least disturbed one
 # is the measurement.
 measure() {
-  local variant=$1 profile=$2 try out best="" best_other=999 wall cpu size load other
+  local variant=$1 profile=$2 try out best="" best_other=999 wall cpu size load other build_rs
   for ((try = 1; try <= ${MAX_TRIES:-2}; try++)); do
     if ! out=$(build_once "$variant" "$profile" "$try"); then
-      printf '%s\t%s\t%s\tFAILED\t-\t-\t-\t-\n' "$variant" "$profile" "$try" >>"$extended"
+      printf '%s\t%s\t%s\tFAILED\t-\t-\t-\t-\t-\n' "$variant" "$profile" "$try" >>"$extended"
       break
     fi
-    read -r wall cpu size load other <<<"$out"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$profile" "$try" "$wall" "$cpu" "$size" "$load" "$other" >>"$extended"
+    read -r wall cpu size load other build_rs <<<"$out"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$variant" "$profile" "$try" "$wall" "$cpu" "$size" "$load" "$other" \
+      "$build_rs" >>"$extended"
     if awk -v a="$other" -v b="$best_other" 'BEGIN { exit !(a < b) }'; then best=$out best_other=$other; fi
     awk -v a="$other" 'BEGIN { exit !(a <= 0.1) }' && break
     log "$variant $profile: other load $other during the build"
@@ -218,7 +251,7 @@ measure() {
   if [[ -z $best ]]; then
     printf '%s\t%s\tFAILED\t-\n' "$variant" "$profile" | tee -a "$results"
   else
-    read -r wall cpu size load other <<<"$best"
+    read -r wall cpu size load other build_rs <<<"$best"
     printf '%s\t%s\t%s\t%s\n' "$variant" "$profile" "$wall" "$size" | tee -a "$results"
   fi
 }

@@ -411,7 +411,7 @@ impl Error {
             Some(crate::body::Refusal::TooLarge(limit)) => return Error::ResponseTooLarge { limit, context },
             Some(crate::body::Refusal::Deadline(_)) => return Error::Timeout { context },
             Some(crate::body::Refusal::Foreign(origin)) => return Error::Redirected { origin, context },
-            None => {}
+            _ => {}
         }
         if error.is_timeout() {
             return Error::Timeout { context };
@@ -484,51 +484,15 @@ pub(crate) const REFUSED_HEADER: &str = "x-baanx-refused";
 
 /// Failures found before sending, waiting to be converted back (keyed by the id in the answer's header). Bounded:
 /// an answer nobody converts (a `send()` result dropped) does not keep its error forever.
-pub(crate) struct Refusals {
-    next: std::sync::atomic::AtomicU64,
-    waiting: std::sync::Mutex<std::collections::BTreeMap<u64, Error>>,
-}
+pub(crate) static REFUSALS: cardsdk_runtime::refusals::Refusals<Error> = cardsdk_runtime::refusals::Refusals::new();
 
-pub(crate) static REFUSALS: Refusals = Refusals {
-    next: std::sync::atomic::AtomicU64::new(0),
-    waiting: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-};
-
-impl Refusals {
-    const MAX_WAITING: usize = 4096;
-
-    pub(crate) fn put(&self, error: Error) -> u64 {
-        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        while waiting.len() >= Self::MAX_WAITING {
-            waiting.pop_first();
-        }
-        waiting.insert(id, error);
-        id
-    }
-
-    fn take(&self, id: u64) -> Option<Error> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&id)
-    }
-}
-
-/// The answer `exec` gives for a refused request (nothing was sent): status 599 (every operation's `5XX`), the
-/// readable error as the canonical error body, and the refusal's key.
+/// The answer `exec` gives for a refused request (nothing was sent): see [`cardsdk_runtime::refusals`].
 pub(crate) fn refused_answer(key: reqwest::header::HeaderValue, operation: &'static str) -> reqwest::Response {
-    let message = key
-        .to_str()
-        .ok()
-        .and_then(|k| k.parse::<u64>().ok())
-        .and_then(|k| REFUSALS.waiting.lock().unwrap_or_else(|e| e.into_inner()).get(&k).map(|e| e.to_string()))
+    let id = key.to_str().ok().and_then(|k| k.parse::<u64>().ok());
+    let message = id
+        .and_then(|k| REFUSALS.with(k, |e| e.to_string()))
         .unwrap_or_else(|| "the request was refused before sending".into());
-    let body = serde_json::json!({ "message": message, "code": "refused_before_sending" }).to_string();
-    let mut answer = http::Response::new(body);
-    *answer.status_mut() = http::StatusCode::from_u16(599).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = answer.headers_mut();
-    headers.insert(reqwest::header::CONTENT_TYPE, reqwest::header::HeaderValue::from_static("application/json"));
-    headers.insert(REFUSED_HEADER, key);
-    headers.insert(OPERATION_HEADER, reqwest::header::HeaderValue::from_static(operation));
-    reqwest::Response::from(answer)
+    cardsdk_runtime::refusals::answer(id.unwrap_or(u64::MAX), REFUSED_HEADER, &message, OPERATION_HEADER, operation)
 }
 
 impl From<progenitor_client::Error<ApiError>> for Error {
@@ -536,11 +500,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
         use progenitor_client::Error as E;
         match error {
             E::ErrorResponse(response)
-                if let Some(error) = response
-                    .headers()
-                    .get(REFUSED_HEADER)
-                    .and_then(|k| k.to_str().ok())
-                    .and_then(|k| k.parse::<u64>().ok())
+                if let Some(error) = cardsdk_runtime::refusals::key(response.headers(), REFUSED_HEADER)
                     .and_then(|k| REFUSALS.take(k)) =>
             {
                 error

@@ -7,3 +7,5 @@
 #![forbid(unsafe_code)]
 
 pub mod encryption;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;

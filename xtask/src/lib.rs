@@ -1,9 +1,11 @@
-//! Spec tooling for the `baanx` workspace (`cargo xtask`): the contract is built from an upstream base plus our
+//! Spec tooling for the `baanx` workspace (`cargo xtask`): each API contract is built from a base plus our
 //! overlay, reproducibly, and checked for drift.
 //!
 //! `openapi.json` = [`render`](document::render)(overlay::apply([`normalise`](normalise::normalise)(base),
-//! overlay)), with the base in `spec/base.json` and the overlay in `spec/overlay.json`.
+//! overlay)), with the base in `spec/base.json` and the overlay in `spec/overlay.json`; [`api`] says where those
+//! files are for each API (Baanx in the workspace root, VaultsPay in `vaultspay/`).
 
+pub mod api;
 pub mod diff;
 pub mod docs_index;
 pub mod document;

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use xtask::api::{APIS, Api, BAANX, VAULTSPAY};
 use xtask::{build_contract, diff, docs_index, document, drift, normalise::normalise, overlay};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -197,13 +198,19 @@ fn the_docs_index_matches_the_operations() {
     assert_eq!(unknown, ["get_card_status (api-reference/card/status)"]);
 }
 
-/// A copy of the files drift reads, in a temporary directory.
+/// A copy of the files drift reads for the Baanx API, in a temporary directory.
 fn repo_copy(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("xtask-drift-{name}-{}", std::process::id()));
-    for file in ["openapi.json", "spec/base.json", "spec/overlay.json", "tests/fixtures/catalog/endpoints.tsv"] {
-        let to = dir.join(file);
+    repo_copy_of(&BAANX, name)
+}
+
+/// A copy of the files drift reads for `api`, in a temporary directory.
+fn repo_copy_of(api: &Api, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xtask-drift-{}-{name}-{}", api.name, std::process::id()));
+    let files = [api.contract.to_string(), api.base(), api.overlay()].into_iter().chain(api.catalog.map(String::from));
+    for file in files {
+        let to = dir.join(&file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo().join(file), to).unwrap();
+        std::fs::copy(repo().join(&file), to).unwrap();
     }
     dir
 }
@@ -217,11 +224,11 @@ fn edit(dir: &Path, file: &str, f: impl FnOnce(&mut Value)) {
 #[test]
 fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
     let clean = repo_copy("clean");
-    assert_eq!(drift::check_contract(&clean).unwrap(), Vec::<String>::new());
+    assert_eq!(drift::check_contract(&clean, &BAANX).unwrap(), Vec::<String>::new());
 
     let spec = repo_copy("spec");
     edit(&spec, "openapi.json", |d| d["paths"]["/v1/card/status"]["get"]["x-idempotent"] = json!(true));
-    let problems = drift::check_contract(&spec).unwrap();
+    let problems = drift::check_contract(&spec, &BAANX).unwrap();
     assert!(
         problems.iter().any(|p| p.contains("openapi.json is not spec/base.json + spec/overlay.json")),
         "{problems:?}"
@@ -231,7 +238,7 @@ fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
     edit(&overlay, "spec/overlay.json", |o| {
         o["schemas"]["CardTransaction"]["properties"]["ecbRate"] = json!({"format": "double"})
     });
-    let problems = drift::check_contract(&overlay).unwrap();
+    let problems = drift::check_contract(&overlay, &BAANX).unwrap();
     assert!(
         problems.iter().any(|p| p.contains("~ field CardTransaction.ecbRate: string/decimal? → string/double?")),
         "{problems:?}"
@@ -239,7 +246,7 @@ fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
 
     let stale = repo_copy("stale-overlay");
     edit(&stale, "spec/overlay.json", |o| o["operations"]["GET /v1/nowhere"] = json!({"x-idempotent": true}));
-    let problems = drift::check_contract(&stale).unwrap();
+    let problems = drift::check_contract(&stale, &BAANX).unwrap();
     assert!(problems.iter().any(|p| p.contains("overlay: operation GET /v1/nowhere")), "{problems:?}");
 
     let untagged = repo_copy("untagged");
@@ -253,7 +260,7 @@ fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
             }
         });
     }
-    let problems = drift::check_contract(&untagged).unwrap();
+    let problems = drift::check_contract(&untagged, &BAANX).unwrap();
     assert_eq!(problems, ["GET /v1/card/status: no x-doc-page"]);
 
     for dir in [clean, spec, overlay, stale, untagged] {
@@ -264,9 +271,190 @@ fn drift_passes_on_the_repository_and_fails_when_anything_is_out_of_step() {
 #[test]
 fn a_surface_out_of_step_is_reported() {
     let committed = std::fs::read_to_string(repo().join("api-surface.txt")).unwrap();
-    assert!(drift::check_surface(&committed, &committed).is_empty());
+    assert!(drift::check_surface("api-surface.txt", &committed, &committed).is_empty());
     let renamed = committed.replace("fn get_card_status\n", "fn card_status\n");
-    let problems = drift::check_surface(&committed, &renamed);
+    let problems = drift::check_surface("api-surface.txt", &committed, &renamed);
     assert!(problems.contains(&"api-surface.txt lacks `fn card_status`".to_string()), "{problems:?}");
     assert!(problems.contains(&"api-surface.txt has `fn get_card_status`, which is no longer generated".to_string()));
+}
+
+#[test]
+fn the_api_table_names_every_contract_and_its_files() {
+    assert_eq!(APIS.map(|a| a.name), ["baanx", "vaultspay"]);
+    assert_eq!(Api::named("vaultspay").unwrap().contract, "vaultspay/openapi.json");
+    let unknown = Api::named("stripe").unwrap_err().to_string();
+    assert!(unknown.contains("baanx, vaultspay"), "{unknown}");
+    for api in APIS {
+        for file in
+            [api.contract.to_string(), api.base(), api.overlay()].into_iter().chain(api.catalog.map(String::from))
+        {
+            assert!(repo().join(&file).is_file(), "{}: {file}", api.name);
+        }
+        assert!(repo().join(api.spec_dir).join("CONVENTIONS.md").is_file(), "{}: conventions", api.name);
+        assert!(api.surface.starts_with(api.crate_dir), "{}: the surface lives in its crate", api.name);
+    }
+    // The Baanx paths and commands are what they were before there were two APIs.
+    assert_eq!((BAANX.base(), BAANX.overlay()), ("spec/base.json".to_string(), "spec/overlay.json".to_string()));
+    assert_eq!(BAANX.rebuild_command(), "cargo xtask update-spec --from spec/base.json");
+    assert_eq!(BAANX.build_script(), "build.rs");
+    assert_eq!(VAULTSPAY.rebuild_command(), "cargo xtask update-spec --api vaultspay --from vaultspay/spec/base.json");
+    assert_eq!(VAULTSPAY.build_script(), "vaultspay/build.rs");
+    // VaultsPay has nothing on the network: its base is written by hand.
+    assert!(VAULTSPAY.upstream.is_none() && VAULTSPAY.docs_index.is_none());
+}
+
+fn vaultspay_sources() -> (Value, Value) {
+    let read = |file: String| std::fs::read_to_string(repo().join(file)).unwrap();
+    let base = document::parse(&read(VAULTSPAY.base()), "vaultspay base").unwrap();
+    let overlay: Value = serde_json::from_str(&read(VAULTSPAY.overlay())).unwrap();
+    (base, overlay)
+}
+
+#[test]
+fn the_vaultspay_contract_is_its_sources_and_progenitor_ready() {
+    let (base, overlay) = vaultspay_sources();
+    let (contract, unapplied) = build_contract(base.clone(), &overlay);
+    assert!(unapplied.is_empty(), "{unapplied:?}");
+    let committed = std::fs::read_to_string(repo().join(VAULTSPAY.contract)).unwrap();
+    assert_eq!(document::render(&contract), committed, "vaultspay/openapi.json is base + overlay (run update-spec)");
+    assert_eq!(contract["openapi"], "3.0.3");
+    // The overlay's knowledge arrived; the normaliser made the answers tolerant, not the requests.
+    let login = &contract["paths"]["/as/api/v1/saas-login"]["post"];
+    assert_eq!((&login["operationId"], &login["x-envelope"]), (&json!("saas_login"), &json!("none")));
+    let schemas = &contract["components"]["schemas"];
+    assert_eq!(
+        base["components"]["schemas"]["ListAccountsResponse"]["required"],
+        json!(["data"]),
+        "the base as written"
+    );
+    assert!(schemas["ListAccountsResponse"].get("required").is_none(), "the contract's answers require nothing");
+    assert!(schemas["SaasSession"].get("required").is_none());
+    assert_eq!(schemas["SaasSession"]["properties"]["accessToken"]["nullable"], true);
+    assert_eq!(schemas["SaasSession"]["properties"]["accessToken"]["x-sensitive"], "secret");
+    assert!(schemas["SaasLoginRequest"].get("required").is_some(), "requests keep their required fields");
+    assert_eq!(
+        schemas["Account"]["properties"]["balance"],
+        json!({"type": "string", "format": "decimal", "nullable": true, "description": schemas["Account"]["properties"]["balance"]["description"]})
+    );
+    // Building is a fixed point.
+    assert_eq!(build_contract(contract.clone(), &overlay).0, contract);
+
+    let spec: openapiv3::OpenAPI = serde_json::from_value(contract).expect("openapiv3 reads it");
+    assert_eq!(spec.paths.paths.len(), 47);
+    let mut settings = progenitor_impl::GenerationSettings::new();
+    settings.with_interface(progenitor_impl::InterfaceStyle::Builder);
+    let tokens = progenitor_impl::Generator::new(&settings).generate_tokens(&spec).expect("progenitor generates it");
+    let code = tokens.to_string();
+    for method in ["saas_login", "list_accounts", "update_transaction_limit", "ping"] {
+        assert!(code.contains(&format!("fn {method}")), "{method}");
+    }
+}
+
+#[test]
+fn drift_checks_the_vaultspay_contract_too() {
+    assert_eq!(drift::check_contract(&repo(), &VAULTSPAY).unwrap(), Vec::<String>::new());
+
+    let edited = repo_copy_of(&VAULTSPAY, "edited");
+    edit(&edited, VAULTSPAY.contract, |d| d["paths"]["/v1/ping"]["get"]["operationId"] = json!("health_check"));
+    let problems = drift::check_contract(&edited, &VAULTSPAY).unwrap();
+    assert!(
+        problems.iter().any(|p| p
+            .contains("vaultspay/openapi.json is not vaultspay/spec/base.json + vaultspay/spec/overlay.json")
+            && p.contains("~ operation GET /v1/ping: operationId health_check → ping")),
+        "{problems:?}"
+    );
+
+    let reformatted = repo_copy_of(&VAULTSPAY, "reformatted");
+    let text = std::fs::read_to_string(reformatted.join(VAULTSPAY.contract)).unwrap();
+    std::fs::write(reformatted.join(VAULTSPAY.contract), text.replace("\n  ", "\n    ")).unwrap();
+    let problems = drift::check_contract(&reformatted, &VAULTSPAY).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("run `cargo xtask update-spec --api vaultspay --from vaultspay/spec/base.json`")),
+        "{problems:?}"
+    );
+
+    let uncatalogued = repo_copy_of(&VAULTSPAY, "catalog");
+    let catalog = uncatalogued.join(VAULTSPAY.catalog.unwrap());
+    let mut rows = std::fs::read_to_string(&catalog).unwrap();
+    rows.push_str("GET\t/pcs/api/v1/card-history\tpcs\tCard History\t\n");
+    std::fs::write(&catalog, rows).unwrap();
+    let problems = drift::check_contract(&uncatalogued, &VAULTSPAY).unwrap();
+    assert_eq!(problems, ["catalog row GET /pcs/api/v1/card-history has no operation"]);
+
+    for dir in [edited, reformatted, uncatalogued] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn the_surface_is_found_in_the_out_dir_of_the_package_asked_for() {
+    let messages = [
+        r#"{"reason":"compiler-artifact","package_id":"path+file:///w#baanx@0.1.0"}"#,
+        r#"{"reason":"build-script-executed","package_id":"path+file:///w/sandbox#baanx-sandbox@0.1.0","out_dir":"/t/sandbox"}"#,
+        r#"{"reason":"build-script-executed","package_id":"path+file:///w#baanx@0.1.0","out_dir":"/t/baanx"}"#,
+        r#"{"reason":"build-script-executed","package_id":"path+file:///w/vaultspay#0.1.0","out_dir":"/t/vaultspay"}"#,
+        "not json",
+    ]
+    .join("\n");
+    assert_eq!(drift::build_script_out_dir(&messages, "path+file:///w#baanx@0.1.0").as_deref(), Some("/t/baanx"));
+    assert_eq!(
+        drift::build_script_out_dir(&messages, "path+file:///w/vaultspay#0.1.0").as_deref(),
+        Some("/t/vaultspay")
+    );
+    assert_eq!(drift::build_script_out_dir(&messages, "path+file:///w/vaultspay-sandbox#0.1.0"), None);
+    // The surface file's name is in every problem, so that each API's are told apart.
+    let problems = drift::check_surface("vaultspay/api-surface.txt", "fn a\n", "fn b\n");
+    assert_eq!(
+        problems,
+        [
+            "vaultspay/api-surface.txt lacks `fn b`",
+            "vaultspay/api-surface.txt has `fn a`, which is no longer generated"
+        ]
+    );
+    assert!(drift::has_build_script(&repo(), &BAANX));
+}
+
+/// A workspace whose member `surfaced` (in `surfaced/`, so cargo's package id omits the name, as for `vaultspay`)
+/// has a build script that writes `api-surface.txt` into its `OUT_DIR`, and a member `other` that writes another.
+#[test]
+fn the_generated_surface_is_read_from_the_build_script_of_the_package() {
+    let dir = std::env::temp_dir().join(format!("xtask-surface-{}", std::process::id()));
+    let write = |file: &str, text: &str| {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("Cargo.toml", "[workspace]\nmembers = [\"surfaced\", \"other\"]\nresolver = \"3\"\n");
+    for (name, surface) in [("surfaced", "fn surfaced\n"), ("other", "fn other\n")] {
+        write(
+            &format!("{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n"),
+        );
+        write(&format!("{name}/src/lib.rs"), "");
+        write(
+            &format!("{name}/build.rs"),
+            &format!(
+                "fn main() {{ std::fs::write(std::path::Path::new(&std::env::var(\"OUT_DIR\").unwrap()).join(\"api-surface.txt\"), {surface:?}).unwrap(); }}\n"
+            ),
+        );
+    }
+    let api = Api {
+        name: "surfaced",
+        package: "surfaced",
+        crate_dir: "surfaced",
+        spec_dir: "surfaced/spec",
+        contract: "surfaced/openapi.json",
+        surface: "surfaced/api-surface.txt",
+        generated_surface: "target/surfaced-api-surface.generated.txt",
+        catalog: None,
+        upstream: None,
+        docs_index: None,
+    };
+    assert!(drift::has_build_script(&dir, &api));
+    assert_eq!(drift::generated_surface(&dir, &api).unwrap(), "fn surfaced\n");
+    std::fs::remove_file(dir.join("surfaced/build.rs")).unwrap();
+    assert!(!drift::has_build_script(&dir, &api));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
