@@ -58,7 +58,7 @@ fn run() -> Result<(), String> {
     let calls = calls::impls(&file, &operations)?;
     file.items.extend(calls);
     calls::mark_must_use(&mut file);
-    streams::impls(&mut file, &operations)?;
+    streams::impls(&mut file, &operations, "crate::call::Call::call")?;
     docs::apply(&mut file);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);

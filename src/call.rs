@@ -162,24 +162,8 @@ pub trait Call: Sized + Send {
 /// Decodes a success body as `T`: an empty body reads as `{}` (or `[]`, or `null`, whichever `T` accepts); a body
 /// that fits no lossless reading is [`Error::Decode`] with the JSON path of the offending value.
 pub(crate) fn decode_success<T: DeserializeOwned>(body: &[u8], context: ErrorContext) -> Result<T, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        for empty in [&b"{}"[..], b"[]", b"null"] {
-            if let Ok(value) = serde_json::from_slice::<T>(empty) {
-                return Ok(value);
-            }
-        }
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => match deserializer.end() {
-            Ok(()) => Ok(value),
-            Err(trailing) => Err(Error::decode_at(context, None, trailing, body)),
-        },
-        Err(error) => {
-            let path = error.path().to_string();
-            Err(Error::decode_at(context, (path != ".").then_some(path), error.into_inner(), body))
-        }
-    }
+    cardsdk_runtime::decode::success(body)
+        .map_err(|failure| Error::decode_at(context, failure.path, failure.error, body))
 }
 
 /// [`Call::undeclared_success`] for operations with a JSON body.

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cardsdk_runtime::base_url::follows_redirects;
 use cardsdk_runtime::secret::IntoSecret;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
@@ -590,44 +591,9 @@ fn install_tls_provider() {
     }
 }
 
-/// Whether a `reqwest::Client` follows redirects. reqwest shows a non-default redirect policy in the client's
-/// `Debug` (`redirect_policy: "Policy(None)"` for `Policy::none()`) and nothing for the default, which follows up to
-/// 10; a custom policy cannot be inspected, so only `Policy::none()` is taken as safe (pinned by a test).
-fn follows_redirects(client: &reqwest::Client) -> bool {
-    !format!("{client:?}").contains(r#"redirect_policy: "Policy(None)""#)
-}
-
 /// HTTPS, or HTTP on a loopback host; no credentials in it.
 fn check_base_url(url: &str) -> Result<String, BuildError> {
-    let shown = |url: &str| match reqwest::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    };
-    let invalid = |reason: &'static str| BuildError::InvalidBaseUrl { url: shown(url), reason };
-    let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a URL"))?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(invalid("a base URL carries no user name or password (they would be sent to the server)"));
-    }
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(invalid("no host")),
-    };
-    match parsed.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => return Err(invalid("plain HTTP is only allowed on a loopback address")),
-        _ => return Err(invalid("the scheme must be https")),
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(invalid("a base URL has no query or fragment"));
-    }
-    Ok(url.trim_end_matches('/').to_string())
+    cardsdk_runtime::base_url::check(url).map_err(|r| BuildError::InvalidBaseUrl { url: r.url, reason: r.reason })
 }
 
 /// A configuration the client cannot work with.

@@ -122,3 +122,97 @@ pub fn mark_must_use(file: &mut syn::File) {
         }
     }
 }
+
+/// `impl crate::call::Envelope for <answer type>` in the `types` module, for every operation with a JSON answer
+/// (APIs that wrap answers in `{data}`): with `x-envelope: "data"` the answer is the envelope and
+/// `Data` is the type of its `data` property (a list in an optional `data` is the list, empty when `data` is
+/// absent or `null`); otherwise (`x-envelope: "none"`, or no extension) the answer is
+/// its own data. An answer type shared by several operations gets one impl.
+///
+/// The API crate provides `crate::call::Envelope { type Data; fn into_data(self) -> Self::Data; }`.
+pub fn envelopes(types: &mut syn::ItemMod, operations: &[Operation]) -> Result<(), String> {
+    let items = &mut types.content.as_mut().ok_or("the types module has no content")?.1;
+    let mut done = std::collections::BTreeSet::new();
+    let mut impls: Vec<syn::Item> = Vec::new();
+    for op in operations.iter().filter(|op| op.response_kind == BodyKind::Json) {
+        let Some(response) = &op.response else { continue };
+        let name = response.rsplit("::").next().unwrap_or(response).to_string();
+        if name.contains('<') {
+            return Err(format!("operation `{}`: the answer `{response}` is not a named type", op.id));
+        }
+        let wrapped = match op.extensions.get("x-envelope").and_then(serde_json::Value::as_str) {
+            Some("data") => true,
+            Some("none") | None => false,
+            Some(other) => return Err(format!("operation `{}`: unknown x-envelope `{other}`", op.id)),
+        };
+        if !done.insert((name.clone(), wrapped)) {
+            continue;
+        }
+        let ident = format_ident!("{name}");
+        if wrapped {
+            let data = items
+                .iter()
+                .find_map(|item| match item {
+                    syn::Item::Struct(s) if s.ident == name => match &s.fields {
+                        syn::Fields::Named(n) => {
+                            n.named.iter().find(|f| f.ident.as_ref().is_some_and(|i| i == "data")).map(|f| f.ty.clone())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    format!("operation `{}`: x-envelope \"data\" but `{name}` has no `data` field", op.id)
+                })?;
+            // A list in an optional `data` (the normaliser makes `data` nullable): `null` or absent is no items.
+            let list = match &data {
+                syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option") => {
+                    match &p.path.segments.last().map(|s| &s.arguments) {
+                        Some(syn::PathArguments::AngleBracketed(args)) => args.args.iter().find_map(|a| match a {
+                            syn::GenericArgument::Type(t @ syn::Type::Path(inner))
+                                if inner.path.segments.last().is_some_and(|s| s.ident == "Vec") =>
+                            {
+                                Some(t.clone())
+                            }
+                            _ => None,
+                        }),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            impls.push(match list {
+                Some(list) => syn::parse_quote! {
+                    impl crate::call::Envelope for #ident {
+                        type Data = #list;
+                        fn into_data(self) -> Self::Data {
+                            self.data.unwrap_or_default()
+                        }
+                    }
+                },
+                None => syn::parse_quote! {
+                    impl crate::call::Envelope for #ident {
+                        type Data = #data;
+                        fn into_data(self) -> Self::Data {
+                            self.data
+                        }
+                    }
+                },
+            });
+        } else {
+            impls.push(syn::parse_quote! {
+                impl crate::call::Envelope for #ident {
+                    type Data = Self;
+                    fn into_data(self) -> Self::Data {
+                        self
+                    }
+                }
+            });
+        }
+    }
+    if done.iter().any(|(name, wrapped)| done.contains(&(name.clone(), !wrapped))) {
+        return Err("an answer type is an envelope for one operation and bare for another".into());
+    }
+    items.extend(impls);
+    Ok(())
+}

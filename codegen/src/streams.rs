@@ -59,15 +59,17 @@ fn struct_fields<'i>(items: &'i [syn::Item], name: &str) -> Option<Vec<(String, 
     })
 }
 
-/// Generates the `stream` impls and puts them into the `builder` module.
-pub fn impls(file: &mut syn::File, operations: &[Operation]) -> Result<(), String> {
+/// Generates the `stream` impls and puts them into the `builder` module; `page_call` is the path of the function
+/// that sends a request builder and returns its whole answer (`crate::call::Call::call` in baanx).
+pub fn impls(file: &mut syn::File, operations: &[Operation], page_call: &str) -> Result<(), String> {
+    let page_call: syn::Path = syn::parse_str(page_call).map_err(|e| format!("page_call {page_call:?}: {e}"))?;
     let types: Vec<syn::Item> = module(file, "types").ok_or("no types module")?.clone();
     let builder = module(file, "builder").ok_or("no builder module")?;
     let mut impls = Vec::new();
     for op in operations {
         let Some(pagination) = op.extensions.get("x-pagination") else { continue };
         impls.push(
-            stream_impl(op, pagination, &types, builder)
+            stream_impl(op, pagination, &types, builder, &page_call)
                 .map_err(|e| format!("operation `{}`: x-pagination: {e}", op.id))?,
         );
     }
@@ -80,6 +82,7 @@ fn stream_impl(
     pagination: &Value,
     types: &[syn::Item],
     builder: &[syn::Item],
+    page_call: &syn::Path,
 ) -> Result<syn::Item, String> {
     let name = op.id.to_upper_camel_case();
     let ident = format_ident!("{name}");
@@ -131,10 +134,28 @@ fn stream_impl(
             quote!(let total: ::std::option::Option<u64> = #expr.and_then(|t| u64::try_from(*t).ok());)
         }
     };
-    let with_total = if str_of("totals").is_some() {
-        quote!(let page = match total { Some(t) => page.total_pages(t), None => page };)
-    } else {
-        quote!()
+    let with_total = match str_of("totals") {
+        // Without the totals' object, the answer is the only page: it is the last one read.
+        Some(_) if pagination["lastWithoutTotals"] == true => {
+            let first = num_of("first").unwrap_or(0);
+            quote! {
+                let total = match (total, answer_has_totals) {
+                    (Some(t), _) => Some(t),
+                    (None, false) => Some(page.saturating_sub(#first) + 1),
+                    (None, true) => None,
+                };
+                let page = match total { Some(t) => page_items.total_pages(t), None => page_items };
+            }
+        }
+        Some(_) => quote!(let page = match total { Some(t) => page_items.total_pages(t), None => page_items };),
+        None => quote!(let page = page_items;),
+    };
+    let has_totals = match str_of("totals") {
+        Some(path) if pagination["lastWithoutTotals"] == true => {
+            let root = format_ident!("{}", path.split('.').next().unwrap_or_default().to_snake_case());
+            quote!(let answer_has_totals = answer.#root.is_some();)
+        }
+        _ => quote!(),
     };
 
     // Item key and order.
@@ -264,9 +285,10 @@ fn stream_impl(
                     #( let #copied = #copied.clone(); )*
                     ::std::boxed::Box::pin(async move {
                         let request = #ident { client: &client, #( #copied, )* #( #set, )* };
-                        let answer = crate::call::Call::call(request).await?;
+                        let answer = #page_call(request).await?;
                         #total
-                        let page = crate::pagination::Page::new(#extract);
+                        #has_totals
+                        let page_items = crate::pagination::Page::new(#extract);
                         #with_total
                         ::std::result::Result::Ok(page)
                     })

@@ -47,7 +47,7 @@ fn surface_of(spec: &Value) -> String {
     }
     let impls = calls::impls(&file, &operations).unwrap();
     file.items.extend(impls);
-    streams::impls(&mut file, &operations).unwrap();
+    streams::impls(&mut file, &operations, "crate::call::Call::call").unwrap();
     surface::api_surface(&file)
 }
 

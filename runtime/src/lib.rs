@@ -22,7 +22,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod base_url;
 pub mod body;
+pub mod decode;
 pub mod error_body;
 pub mod error_context;
 pub mod json;

@@ -418,7 +418,7 @@ fn paginated_lists_declare_their_paging() {
     let spec = spec();
     let expected = json!({
         "style": "page", "param": "page", "sizeParam": "perPage", "first": 1,
-        "totals": "pagination.totalPages", "items": "data"
+        "totals": "pagination.totalPages", "items": "data", "lastWithoutTotals": true
     });
     let mut paginated = Vec::new();
     for op in operations(&spec) {
