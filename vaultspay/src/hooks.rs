@@ -2,7 +2,8 @@
 //!
 //! - `pre`, before each request: `x-device-os: SAAS`, `x-device-id` (the app id), the user agent, and — on every
 //!   operation but the two token calls — `Authorization: Bearer <accessToken>`, renewed first when about to
-//!   expire ([`crate::auth`]). progenitor's `api-version` header is removed.
+//!   expire ([`crate::auth`]). progenitor's `api-version` header is removed. An IBAN that fails the local check
+//!   ([`crate::iban`]) is refused before anything is sent.
 //! - `exec`, around the exchange, per **attempt** (a retry or a replay gets a fresh AES key and IV): the plaintext
 //!   JSON body is sealed ([`crate::encryption`]: `x-session-nonce`, `x-auth-signature`, the encrypted body), or
 //!   `x-enable-encryption: false` is sent when encryption is off (UAT); the answer is read whole (within the size
@@ -53,6 +54,12 @@ impl ClientHooks<Inner> for api::Client {
         headers.insert(USER_AGENT, config.user_agent.clone());
         headers.insert(DEVICE_OS, HeaderValue::from_static("SAAS"));
         headers.insert(DEVICE_ID, config.app_id.clone());
+        if crate::iban::CHECKED.contains(&op.id)
+            && let Some(message) = request.body().and_then(|b| b.as_bytes()).and_then(crate::iban::refusal)
+        {
+            refuse(request, Error::InvalidRequest { message, context: ErrorContext::operation(op.id) });
+            return Ok(());
+        }
         if op.bearer {
             match self.inner.auth.bearer(self).await {
                 Ok(bearer) => {

@@ -30,6 +30,7 @@
 //! - [`Client`]: configuration and the app's access token; [`Client::api`] reaches every operation, generated
 //!   into [`api`]. Finish a request with [`Call::call`] (the payload inside `data`) or `.stream(options)`.
 //! - [`encryption`]: the hybrid AES-256-GCM + RSA scheme, with every part the docs leave open configurable.
+//! - [`money`]: exact amounts, and minor units for transfers; [`iban`]: the local IBAN check.
 //! - [`error`]: [`Error`], classified by VaultsPay's code. [`webhooks`]: card-status events and their
 //!   verification. [`operation`]: what the client knows about each operation (token, safe to repeat, envelope).
 //!
@@ -46,6 +47,8 @@ pub mod client;
 pub mod encryption;
 pub mod error;
 mod hooks;
+pub mod iban;
+pub mod money;
 pub mod operation;
 pub mod pagination;
 #[cfg(feature = "webhooks")]

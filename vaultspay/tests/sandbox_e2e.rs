@@ -165,3 +165,26 @@ async fn errors_are_classified_by_code() {
     assert!(!format!("{err:?}{err}").contains("not-the-secret"));
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_iban_that_fails_mod_97_is_refused_before_sending() {
+    let sandbox = sandbox().start().await.unwrap();
+    let client = client(&sandbox);
+    client.login().await.unwrap();
+    sandbox.clear_requests();
+    let body = vaultspay::api::types::ValidateIbanRequest::builder()
+        .iban("AE080331234567890123456")
+        .account_title("VAULTSPAY CUSTOMER".to_string());
+    let err = client.api().validate_iban().body(body).call().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(err.to_string().contains("invalid checksum"), "{err}");
+    assert!(!err.to_string().contains("AE08"), "the IBAN is personal data: {err}");
+    assert!(sandbox.requests().is_empty(), "nothing sent");
+    // A valid one goes through.
+    let body = vaultspay::api::types::ValidateIbanRequest::builder()
+        .iban("AE070331234567890123456")
+        .account_title("VAULTSPAY CUSTOMER".to_string());
+    client.api().validate_iban().body(body).call().await.unwrap();
+    assert_eq!(sandbox.requests().len(), 1);
+    sandbox.shutdown().await;
+}
