@@ -341,10 +341,9 @@ impl Session {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// # let tokens = TokenSet::new("access", std::time::SystemTime::now(), baanx::Region::International);
     ///
-    /// let dir = std::env::temp_dir().join("baanx-doc-session-clear");
-    /// let store = TokenStore::file(&dir, "alice").unwrap();
-    /// # let _ = Session::with_store(store.clone()).clear().await;
-    /// store.save(&tokens, store.load().await.unwrap().map_or(Version::NONE, |s| s.version)).await.unwrap_or_default();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = TokenStore::file(dir.path(), "alice").unwrap();
+    /// store.save(&tokens, Version::NONE).await.unwrap();
     /// let session = Session::with_store(store.clone());
     /// session.clear().await.unwrap(); // here and in the store
     /// assert!(store.load().await.unwrap().is_none());
