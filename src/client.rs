@@ -252,7 +252,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
-    store: Option<Arc<dyn TokenStore>>,
+    store: Option<TokenStore>,
     refresh_ahead: Option<Duration>,
     oauth_client_id: Option<String>,
     retry: RetryPolicy,
@@ -444,17 +444,18 @@ impl ClientBuilder {
     /// used). Default: memory only.
     ///
     /// ```
-    /// use baanx::auth::FileTokenStore;
+    /// use baanx::auth::TokenStore;
     ///
+    /// let dir = std::env::temp_dir().join("baanx-doc-token-store");
     /// let client = baanx::Client::builder()
     ///     .client_key("pk_test_123")
-    ///     .token_store(FileTokenStore::new("baanx-session.json")) // read on first use, not here
+    ///     .token_store(TokenStore::file(&dir, "my-user").unwrap()) // read on first use, not here
     ///     .build()?;
     /// assert!(!client.session().is_signed_in());
     /// # Ok::<(), baanx::BuildError>(())
     /// ```
-    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
-        self.store = Some(Arc::new(store));
+    pub fn token_store(mut self, store: TokenStore) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -573,7 +574,7 @@ impl ClientBuilder {
             retry: self.retry,
         };
         let session = match self.store {
-            Some(store) => Session::with_shared_store(store),
+            Some(store) => Session::with_store(store),
             None => Session::new(),
         };
         let inner = Inner { config: Arc::new(config), session };

@@ -237,11 +237,16 @@ pub enum Error {
         /// Where (this call's operation).
         context: ErrorContext,
     },
-    /// The token store failed; the session's tokens are kept in memory and saved again before their next use.
+    /// The token store failed (the store's [`StoreError`](crate::store::StoreError) is the source, see
+    /// [`Error::store_error`]: e.g. the database is down, or a stale writer's save was refused by the version
+    /// check); the session's tokens are kept in memory and saved again before their next use.
     #[error("token store: {message}{context}")]
     TokenStore {
         /// What failed.
         message: String,
+        /// The store's error, if the store itself failed.
+        #[source]
+        source: Option<std::sync::Arc<cardsdk_runtime::store::StoreError>>,
         /// Where.
         context: ErrorContext,
     },
@@ -307,6 +312,28 @@ impl Error {
 
     fn context_mut(&mut self) -> Option<&mut ErrorContext> {
         context_of!(self)
+    }
+
+    /// The session store's error behind an [`Error::TokenStore`] (also through [`Error::RenewalFailed`]): whether
+    /// the store is unavailable ([`StoreError::is_unavailable`](crate::store::StoreError::is_unavailable)), a
+    /// save was refused by the version check ([`StoreError::is_conflict`](crate::store::StoreError::is_conflict)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use baanx::store::StoreError;
+    /// use baanx::{Error, ErrorContext};
+    ///
+    /// let down = StoreError::unavailable("the database is down", None);
+    /// let err = Error::TokenStore { message: "cannot load".into(), source: Some(Arc::new(down)), context: ErrorContext::default() };
+    /// assert!(err.store_error().is_some_and(|e| e.is_unavailable()));
+    /// assert!(Error::StateMismatch.store_error().is_none());
+    /// ```
+    pub fn store_error(&self) -> Option<&cardsdk_runtime::store::StoreError> {
+        match self {
+            Error::TokenStore { source, .. } => source.as_deref(),
+            Error::RenewalFailed { source, .. } => source.store_error(),
+            _ => None,
+        }
     }
 
     /// The operation the error belongs to.

@@ -63,7 +63,8 @@
 //! | `rustls-ring` | | TLS by rustls with the ring provider (no C/CMake build of aws-lc) |
 //! | `native-tls` | | the platform's TLS (OpenSSL, Secure Transport, SChannel) |
 //! | `webhooks` | yes | [`webhooks::Verifier`] and [`webhooks::sign`] (HMAC-SHA256) |
-//! | `file-store` | yes | [`auth::FileTokenStore`] |
+//! | `file-store` | yes | [`store::FileStore`] and [`auth::TokenStore::file`]: sessions shared by the processes of one machine |
+//! | `postgres-store` | | `store::PostgresStore`: sessions shared by any number of instances (PostgreSQL, AES-256-GCM at rest) |
 //!
 //! Without any TLS feature, pass your own `reqwest::Client` ([`ClientBuilder::http_client`]).
 
@@ -89,6 +90,11 @@ pub mod retry;
 pub mod webhooks;
 
 pub use call::Call;
+/// Session stores that many instances share (keyed, versioned records, compare-and-swap saves, renewal leases),
+/// from `cardsdk-runtime`: what an [`auth::TokenStore`] keeps a session's tokens in. `MemoryStore` always,
+/// `FileStore` with the `file-store` feature, `PostgresStore` (with `Keyring`, `EncryptionKey`) with
+/// `postgres-store`. See the README's "Running many instances".
+pub use cardsdk_runtime::store;
 pub use cardsdk_runtime::{Json, JsonMap, Timestamp, TokenAmount};
 pub use client::{BuildError, Client, ClientBuilder, Environment, Region};
 pub use error::{Error, ErrorContext};

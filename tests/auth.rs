@@ -5,10 +5,11 @@ mod common;
 use common::*;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use baanx::auth::{ExposeSecret, FileTokenStore, LoginOutcome, MemoryTokenStore, Session, TokenSet, TokenStore};
+use baanx::auth::{ExposeSecret, LoginOutcome, Session, TokenSet, TokenStore};
+use baanx::store::{FileStore, Version};
 use baanx::{Call, Error, Region};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -286,10 +287,10 @@ async fn logout_and_revoke_end_the_session_here_and_there() {
         .respond_with(ok(json!({"success": true})))
         .mount(&server)
         .await;
-    let store = Arc::new(MemoryTokenStore::new());
+    let store = TokenStore::memory();
     let now = SystemTime::now();
-    store.save(&TokenSet::new("a0".to_string(), now + Duration::from_secs(3600), Region::International)).await.unwrap();
-    let client = builder(&server).token_store(SharedStore(store.clone())).build().unwrap();
+    put(&store, &TokenSet::new("a0".to_string(), now + Duration::from_secs(3600), Region::International)).await;
+    let client = builder(&server).token_store(store.clone()).build().unwrap();
     client.logout().await.unwrap();
     let logout = requests_to(&server, "/v1/auth/logout").await;
     assert_eq!(header(&logout[0], "authorization"), Some("Bearer a0"), "the stored session was loaded and sent");
@@ -343,11 +344,11 @@ async fn a_401_refreshes_once_and_replays_once() {
 async fn a_refused_refresh_ends_the_session_and_clears_the_store() {
     let server = MockServer::start().await;
     mount_rotation(&server, 3600).await;
-    let store = Arc::new(MemoryTokenStore::new());
+    let store = TokenStore::memory();
     let expired = TokenSet::new("a0".to_string(), SystemTime::now() - Duration::from_secs(1), Region::International)
         .with_refresh_token("rotated-away".to_string(), None);
-    store.save(&expired).await.unwrap();
-    let user = builder(&server).token_store(SharedStore(store.clone())).build().unwrap();
+    put(&store, &expired).await;
+    let user = builder(&server).token_store(store.clone()).build().unwrap();
     let err = user.api().get_card_status().call().await.unwrap_err();
     assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
     assert!(store.load().await.unwrap().is_none(), "store cleared");
@@ -411,25 +412,27 @@ async fn a_failed_refresh_fails_every_waiting_call_with_the_same_error() {
 async fn rotated_tokens_are_persisted_and_a_failed_write_loses_nothing() {
     let server = MockServer::start().await;
     mount_rotation(&server, 3600).await;
-    let dir = std::env::temp_dir().join(format!("baanx-store-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = FileTokenStore::new(dir.join("session.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let flaky = Instrumented::new(FileStore::new(dir.path()).unwrap());
+    let store = TokenStore::new(flaky.clone(), "session");
     let expired = TokenSet::new("a0".to_string(), SystemTime::now() - Duration::from_secs(1), Region::International)
         .with_refresh_token("r0".to_string(), None);
-    store.save(&expired).await.unwrap();
+    put(&store, &expired).await;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+        let file = FileStore::new(dir.path()).unwrap().path_for("session").unwrap();
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "token file readable by its owner only");
     }
 
-    // The store fails its next saves (a full disk, a locked keychain).
-    let flaky = Flaky { inner: store.clone(), failing: Arc::new(AtomicBool::new(true)) };
-    let user = builder(&server).token_store(flaky.clone()).build().unwrap();
+    // The store fails its next saves (a full disk, a database down).
+    flaky.failing.store(true, Ordering::SeqCst);
+    let user = builder(&server).token_store(store.clone()).build().unwrap();
     let err = user.api().get_card_status().call().await.unwrap_err();
     assert!(matches!(err, Error::TokenStore { .. }), "the rotated tokens are not used before they are saved: {err:?}");
-    let on_disk = store.load().await.unwrap().unwrap();
+    assert!(err.store_error().is_some_and(|e| e.is_unavailable()), "typed: {err:?}");
+    let on_disk = stored(&store).await.unwrap();
     assert_eq!(on_disk.refresh_token().unwrap().expose_secret(), "r0", "the old file is intact");
     assert_eq!(
         user.session().tokens().unwrap().refresh_token().unwrap().expose_secret(),
@@ -441,31 +444,9 @@ async fn rotated_tokens_are_persisted_and_a_failed_write_loses_nothing() {
     flaky.failing.store(false, Ordering::SeqCst);
     user.api().get_card_status().call().await.unwrap();
     assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 1);
-    let reopened = FileTokenStore::new(store.path());
+    let reopened = TokenStore::file(dir.path(), "session").unwrap();
     let saved = reopened.load().await.unwrap().unwrap();
-    assert_eq!(saved.refresh_token().unwrap().expose_secret(), "r1", "the new refresh token is on disk");
-    assert_eq!(saved.access_token().expose_secret(), "a1");
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// A store whose saves fail while `failing` is set.
-#[derive(Debug, Clone)]
-struct Flaky {
-    inner: FileTokenStore,
-    failing: Arc<AtomicBool>,
-}
-
-impl TokenStore for Flaky {
-    fn load(&self) -> baanx::auth::StoreFuture<'_, Option<TokenSet>> {
-        self.inner.load()
-    }
-    fn save<'a>(&'a self, tokens: &'a TokenSet) -> baanx::auth::StoreFuture<'a, ()> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Box::pin(async { Err(baanx::auth::TokenStoreError::msg("the disk is full")) });
-        }
-        self.inner.save(tokens)
-    }
-    fn clear(&self) -> baanx::auth::StoreFuture<'_, ()> {
-        self.inner.clear()
-    }
+    assert_eq!(saved.tokens.refresh_token().unwrap().expose_secret(), "r1", "the new refresh token is on disk");
+    assert_eq!(saved.tokens.access_token().expose_secret(), "a1");
+    assert_eq!(saved.version, Version::new(2), "one save for the rotation");
 }

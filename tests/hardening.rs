@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use baanx::auth::{ExposeSecret, MemoryTokenStore, Session, TokenSet, TokenStore};
+use baanx::auth::{ExposeSecret, Session, TokenSet, TokenStore};
 use baanx::retry::RetryPolicy;
+use baanx::store::{FileStore, Lease, LeaseAttempt, MemoryStore, Record, SessionStore, StoreFuture, Version};
 use baanx::{BuildError, Call, Client, Environment, Error, Region};
 use common::*;
 use serde_json::json;
@@ -177,12 +178,12 @@ async fn five_hundred_callers_on_an_expired_token_send_one_renewal_while_it_fail
         )
         .mount(&server)
         .await;
-    let store = Arc::new(MemoryTokenStore::new());
+    let store = TokenStore::memory();
     let expired = TokenSet::new("a0".to_string(), SystemTime::now(), Region::International)
         .with_refresh_token("r0".to_string(), None);
-    store.save(&expired).await.unwrap();
+    put(&store, &expired).await;
     let policy = RetryPolicy::standard().base_delay(Duration::from_secs(5));
-    let client = builder(&server).retry(policy).token_store(SharedStore(store.clone())).build().unwrap();
+    let client = builder(&server).retry(policy).token_store(store.clone()).build().unwrap();
     let calls: Vec<_> = (0..500)
         .map(|_| {
             let c = client.clone();
@@ -217,11 +218,11 @@ async fn only_invalid_grant_ends_a_session() {
             .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
             .mount(&server)
             .await;
-        let store = Arc::new(MemoryTokenStore::new());
+        let store = TokenStore::memory();
         let expired = TokenSet::new("a0".to_string(), SystemTime::now(), Region::International)
             .with_refresh_token("r0".to_string(), None);
-        store.save(&expired).await.unwrap();
-        let client = builder(&server).retry(fast_retries()).token_store(SharedStore(store.clone())).build().unwrap();
+        put(&store, &expired).await;
+        let client = builder(&server).retry(fast_retries()).token_store(store.clone()).build().unwrap();
         let err = client.api().get_card_status().call().await.unwrap_err();
         assert_eq!(matches!(err, Error::SessionExpired { .. }), ends, "{status} {body}: {err:?}");
         assert_eq!(
@@ -232,31 +233,55 @@ async fn only_invalid_grant_ends_a_session() {
     }
 }
 
-/// A store shared by two instances: this one loads `r0` first; by the time it reloads, the other instance has
-/// saved its rotation (`r1`).
+/// A store shared by two instances: this one loads `r0` first; from its `rotate_at`-th load on, the other
+/// instance has saved its rotation (`r1`). Clearing it fails the test.
 #[derive(Debug)]
 struct RotatedElsewhere {
+    inner: MemoryStore,
     loads: AtomicUsize,
+    rotate_at: usize,
 }
 
-impl TokenStore for RotatedElsewhere {
-    fn load(&self) -> baanx::auth::StoreFuture<'_, Option<TokenSet>> {
-        let first = self.loads.fetch_add(1, Ordering::SeqCst) == 0;
+impl RotatedElsewhere {
+    async fn new(rotate_at: usize) -> Self {
+        let inner = MemoryStore::new();
+        let r0 = TokenSet::new("a0".to_string(), SystemTime::now(), Region::International)
+            .with_refresh_token("r0".to_string(), None);
+        inner.save("user", &serde_json::to_vec(&r0).unwrap(), Version::NONE).await.unwrap();
+        RotatedElsewhere { inner, loads: AtomicUsize::new(0), rotate_at }
+    }
+}
+
+impl SessionStore for RotatedElsewhere {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Record> {
+        let n = self.loads.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move {
-            Ok(Some(if first {
-                TokenSet::new("a0".to_string(), SystemTime::now(), Region::International)
-                    .with_refresh_token("r0".to_string(), None)
-            } else {
-                TokenSet::new("a1".to_string(), SystemTime::now() + Duration::from_secs(3600), Region::International)
-                    .with_refresh_token("r1".to_string(), None)
-            }))
+            if n == self.rotate_at {
+                let r1 = TokenSet::new(
+                    "a1".to_string(),
+                    SystemTime::now() + Duration::from_secs(3600),
+                    Region::International,
+                )
+                .with_refresh_token("r1".to_string(), None);
+                self.inner.save(key, &serde_json::to_vec(&r1).unwrap(), Version::new(1)).await?;
+            }
+            self.inner.load(key).await
         })
     }
-    fn save<'a>(&'a self, _tokens: &'a TokenSet) -> baanx::auth::StoreFuture<'a, ()> {
-        Box::pin(async { Ok(()) })
+    fn save<'a>(&'a self, key: &'a str, payload: &'a [u8], expected: Version) -> StoreFuture<'a, Version> {
+        self.inner.save(key, payload, expected)
     }
-    fn clear(&self) -> baanx::auth::StoreFuture<'_, ()> {
+    fn clear<'a>(&'a self, _key: &'a str, _expected: Version) -> StoreFuture<'a, Version> {
         Box::pin(async { panic!("the session must not be ended and the store cleared") })
+    }
+    fn try_lease<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, LeaseAttempt> {
+        self.inner.try_lease(key, holder, ttl)
+    }
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, Lease> {
+        self.inner.renew(key, holder, ttl)
+    }
+    fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.release(key, holder)
     }
 }
 
@@ -265,12 +290,28 @@ async fn a_refused_refresh_first_reloads_the_store() {
     let server = MockServer::start().await;
     let tokens = mount_rotation(&server, 3600).await;
     *tokens.generation.lock().unwrap() = 1; // the other instance rotated: r0 is dead, a1/r1 are current
-    let store = RotatedElsewhere { loads: AtomicUsize::new(0) };
-    let client = builder(&server).token_store(store).build().unwrap();
+    // Loads: 1 at first use, 2 under the lease (not rotated yet), 3 after the refusal (rotated by then).
+    let store = RotatedElsewhere::new(3).await;
+    let client = builder(&server).token_store(TokenStore::new(store, "user")).build().unwrap();
     client.api().get_card_status().call().await.expect("the newer tokens from the store are used");
     assert!(client.session().is_signed_in(), "no sign-out");
     assert_eq!(client.session().tokens().unwrap().refresh_token().unwrap().expose_secret(), "r1");
+    assert_eq!(client.session().stored_version(), Some(Version::new(2)));
     assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 1, "one refused refresh, then the reload");
+}
+
+#[tokio::test]
+async fn a_rotation_found_under_the_lease_is_used_without_a_refresh() {
+    let server = MockServer::start().await;
+    let tokens = mount_rotation(&server, 3600).await;
+    *tokens.generation.lock().unwrap() = 1;
+    // Loads: 1 at first use, 2 under the lease: rotated by then.
+    let store = RotatedElsewhere::new(2).await;
+    let client = builder(&server).token_store(TokenStore::new(store, "user")).build().unwrap();
+    client.api().get_card_status().call().await.unwrap();
+    assert_eq!(client.session().tokens().unwrap().refresh_token().unwrap().expose_secret(), "r1");
+    assert_eq!((client.session().refresh_count(), client.session().adopted_count()), (0, 1));
+    assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 0, "no refresh request");
 }
 
 #[tokio::test]
@@ -400,43 +441,22 @@ fn generated_types_never_print_secrets_or_personal_data() {
 // ---------------------------------------------------------------------------------------------------------------
 // 6. Concurrent saves
 
-/// A file store that takes its time to save, counting saves.
-#[derive(Debug, Clone)]
-struct SlowStore {
-    inner: baanx::auth::FileTokenStore,
-    saves: Arc<AtomicUsize>,
-}
-
-impl TokenStore for SlowStore {
-    fn load(&self) -> baanx::auth::StoreFuture<'_, Option<TokenSet>> {
-        self.inner.load()
-    }
-    fn save<'a>(&'a self, tokens: &'a TokenSet) -> baanx::auth::StoreFuture<'a, ()> {
-        self.saves.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async move {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            self.inner.save(tokens).await
-        })
-    }
-    fn clear(&self) -> baanx::auth::StoreFuture<'_, ()> {
-        self.inner.clear()
-    }
-}
-
 #[tokio::test]
 async fn one_save_per_rotation_in_unique_owner_only_files() {
     let server = MockServer::start().await;
     mount_rotation(&server, 3600).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = baanx::auth::FileTokenStore::new(dir.path().join("session.json"));
+    let file = TokenStore::file(dir.path(), "session").unwrap();
     let expired = TokenSet::new("a0".to_string(), SystemTime::now(), Region::International)
         .with_refresh_token("r0".to_string(), None);
-    file.save(&expired).await.unwrap();
+    put(&file, &expired).await;
     // A symlink planted where a fixed temporary name would be: it must not be written through.
     #[cfg(unix)]
-    std::os::unix::fs::symlink(dir.path().join("victim"), dir.path().join(".session.json.tmp")).unwrap();
-    let store = SlowStore { inner: file.clone(), saves: Arc::new(AtomicUsize::new(0)) };
-    let client = builder(&server).token_store(store.clone()).build().unwrap();
+    std::os::unix::fs::symlink(dir.path().join("victim"), dir.path().join(".session.session.tmp")).unwrap();
+    let mut slow = Instrumented::new(FileStore::new(dir.path()).unwrap());
+    slow.save_delay = Duration::from_millis(50);
+    let store = slow.clone();
+    let client = builder(&server).token_store(TokenStore::new(slow, "session")).build().unwrap();
     let calls: Vec<_> = (0..500)
         .map(|_| {
             let c = client.clone();
@@ -450,14 +470,15 @@ async fn one_save_per_rotation_in_unique_owner_only_files() {
     assert_eq!(failures, 0, "no call failed");
     assert_eq!(requests_to(&server, "/v1/auth/oauth/token").await.len(), 1);
     assert_eq!(store.saves.load(Ordering::SeqCst), 1, "one save for one rotation");
-    assert_eq!(file.load().await.unwrap().unwrap().refresh_token().unwrap().expose_secret(), "r1");
+    assert_eq!(stored(&file).await.unwrap().refresh_token().unwrap().expose_secret(), "r1");
     assert!(!dir.path().join("victim").exists(), "nothing was written through the symlink");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), 2, "the file and the planted link, no temporary file left: {leftovers:?}");
+    assert_eq!(leftovers.len(), 3, "the record, its lock file and the planted link, no temporary file: {leftovers:?}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(file.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        let path = FileStore::new(dir.path()).unwrap().path_for("session").unwrap();
+        assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
 

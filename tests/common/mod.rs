@@ -1,10 +1,12 @@
 //! Fake Baanx endpoints shared by the integration tests (wiremock on 127.0.0.1).
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use baanx::auth::{MemoryTokenStore, Session, TokenSet, TokenStore};
+use baanx::auth::{Session, TokenSet, TokenStore};
+use baanx::store::{Lease, LeaseAttempt, Record, SessionStore, StoreError, StoreFuture, Version};
 use baanx::{Client, Environment, Region};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -181,19 +183,62 @@ pub async fn mount_fake_oauth(server: &MockServer, hosted_redirect: bool) -> Arc
     fake
 }
 
-/// A store shared with the test.
-#[derive(Debug, Clone)]
-pub struct SharedStore(pub Arc<MemoryTokenStore>);
+/// Saves `tokens` over whatever `store` holds (as an earlier run, or another instance, would have).
+pub async fn put(store: &TokenStore, tokens: &TokenSet) -> Version {
+    let current = store.session_store().load(store.key()).await.unwrap().version;
+    store.save(tokens, current).await.unwrap()
+}
 
-impl TokenStore for SharedStore {
-    fn load(&self) -> baanx::auth::StoreFuture<'_, Option<TokenSet>> {
-        self.0.load()
+/// The tokens `store` holds.
+pub async fn stored(store: &TokenStore) -> Option<TokenSet> {
+    store.load().await.unwrap().map(|s| s.tokens)
+}
+
+/// A session store around another one: counts saves, can fail them (`failing`) or slow them (`save_delay`).
+#[derive(Debug, Clone)]
+pub struct Instrumented {
+    pub inner: Arc<dyn SessionStore>,
+    pub failing: Arc<AtomicBool>,
+    pub saves: Arc<AtomicUsize>,
+    pub save_delay: Duration,
+}
+
+impl Instrumented {
+    pub fn new(inner: impl SessionStore + 'static) -> Self {
+        Instrumented {
+            inner: Arc::new(inner),
+            failing: Arc::new(AtomicBool::new(false)),
+            saves: Arc::new(AtomicUsize::new(0)),
+            save_delay: Duration::ZERO,
+        }
     }
-    fn save<'a>(&'a self, tokens: &'a TokenSet) -> baanx::auth::StoreFuture<'a, ()> {
-        self.0.save(tokens)
+}
+
+impl SessionStore for Instrumented {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Record> {
+        self.inner.load(key)
     }
-    fn clear(&self) -> baanx::auth::StoreFuture<'_, ()> {
-        self.0.clear()
+    fn save<'a>(&'a self, key: &'a str, payload: &'a [u8], expected: Version) -> StoreFuture<'a, Version> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(StoreError::unavailable("the disk is full", None)) });
+        }
+        self.saves.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            tokio::time::sleep(self.save_delay).await;
+            self.inner.save(key, payload, expected).await
+        })
+    }
+    fn clear<'a>(&'a self, key: &'a str, expected: Version) -> StoreFuture<'a, Version> {
+        self.inner.clear(key, expected)
+    }
+    fn try_lease<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, LeaseAttempt> {
+        self.inner.try_lease(key, holder, ttl)
+    }
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, Lease> {
+        self.inner.renew(key, holder, ttl)
+    }
+    fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.release(key, holder)
     }
 }
 
