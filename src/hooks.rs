@@ -28,7 +28,6 @@ use crate::api;
 use crate::client::{Inner, Region};
 use crate::error::{ErrorContext, OPERATION_HEADER, SESSION_HEADER};
 use crate::operation::{Operation, Scheme};
-use crate::retry::Retryable;
 
 const CLIENT_KEY: HeaderName = HeaderName::from_static("x-client-key");
 const CLIENT_ID: HeaderName = HeaderName::from_static("x-client-id");
@@ -192,15 +191,9 @@ impl api::Client {
                 }
                 break result;
             };
-            let floor = match reason {
-                Retryable::Throttled(after) | Retryable::Unavailable(after) => after,
-                _ => None,
-            };
-            let wait = policy
-                .delay(attempt, floor)
-                .filter(|w| started.elapsed().checked_add(*w).is_some_and(|end| end <= policy.deadline_after_start()));
-            match (may_retry.then_some(backup).flatten(), wait) {
-                (Some(next), Some(wait)) if config.budget.spend(reason) => {
+            let next = may_retry.then_some(backup).flatten();
+            match next.and_then(|next| Some((next, policy.next_retry(attempt, reason, started, &config.budget)?))) {
+                Some((next, wait)) => {
                     tracing::debug!(attempt, ?reason, wait_ms = wait.as_millis() as u64, "retrying");
                     drop(result);
                     tokio::time::sleep(wait).await;

@@ -234,6 +234,40 @@ impl RetryPolicy {
         let wait = floor.map_or(jittered, |f| f.max(jittered));
         (wait <= self.max_delay).then_some(wait)
     }
+
+    /// Whether retry number `retry` (1-based) of a call started at `started` may happen for `reason`, and after
+    /// how long: within the attempt count and the overall deadline, at least the server's `Retry-After`, and
+    /// only if the shared `budget` pays for it. The one retry decision of every SDK's hooks.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use cardsdk_runtime::retry::{RetryBudget, RetryPolicy, Retryable};
+    ///
+    /// let policy = RetryPolicy::standard().max_attempts(2);
+    /// let budget = RetryBudget::new(policy.budget_capacity());
+    /// let started = Instant::now();
+    /// assert!(policy.next_retry(1, Retryable::Throttled(None), started, &budget).is_some());
+    /// assert_eq!(policy.next_retry(2, Retryable::Connection, started, &budget), None, "2 attempts at most");
+    /// ```
+    pub fn next_retry(
+        &self,
+        retry: u32,
+        reason: Retryable,
+        started: std::time::Instant,
+        budget: &RetryBudget,
+    ) -> Option<Duration> {
+        if retry >= self.attempts() {
+            return None;
+        }
+        let floor = match reason {
+            Retryable::Throttled(after) | Retryable::Unavailable(after) => after,
+            _ => None,
+        };
+        let wait = self
+            .delay(retry, floor)
+            .filter(|w| started.elapsed().checked_add(*w).is_some_and(|end| end <= self.deadline_after_start()))?;
+        budget.spend(reason).then_some(wait)
+    }
 }
 
 /// Why an answer may deserve a retry (each SDK's hooks classify their answers into these).

@@ -483,3 +483,90 @@ impl cardsdk_runtime::pages::PageError for Error {
         Error::Transport { message: why, source: None, context: ErrorContext::operation(operation) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(status: u16, body: serde_json::Value) -> Error {
+        let body: ApiError = serde_json::from_value(body).unwrap();
+        Error::from_answer(
+            &body,
+            ErrorContext::operation("validate_iban").with_status(status),
+            Some(Duration::from_secs(7)),
+        )
+    }
+
+    #[test]
+    fn every_documented_code_has_its_variant_whatever_the_status() {
+        let cases: [(u16, i64, &str); 17] = [
+            (401, 1002, "Unauthenticated"),
+            (401, 1003, "TokenExpired"),
+            (401, 1004, "SessionExpired"),
+            (400, 1036, "InvalidToken"),
+            (403, 1001, "Forbidden"),
+            (403, 1006, "Forbidden"),
+            (403, 1007, "Forbidden"),
+            (403, 1008, "Forbidden"),
+            (429, 1005, "Throttled"),
+            (422, 1000, "Validation"),
+            (500, 1035, "ActionRequired"),
+            (500, 1050, "LockedByRule"),
+            (500, 1018, "InvalidHeaders"),
+            (500, 1010, "BadRequest"),
+            (400, 1401, "BadRequest"),
+            (500, 1012, "Api"),
+            (200, 9999, "Api"),
+        ];
+        for (status, code, variant) in cases {
+            let err = classify(status, serde_json::json!({ "code": code, "message": "m", "type": "T" }));
+            let debug = format!("{err:?}");
+            assert!(debug.starts_with(variant), "{status}/{code}: {debug}");
+            assert_eq!(err.code(), Some(code), "{debug}");
+            assert_eq!(err.status(), Some(status));
+            assert_eq!(err.context().operation, Some("validate_iban"));
+        }
+    }
+
+    #[test]
+    fn details_are_kept_and_codes_read_from_strings_or_types() {
+        let err = classify(
+            422,
+            serde_json::json!({
+                "code": "1000", "message": "Invalid payload.", "type": "INVALID_PAYLOAD",
+                "errors": [{"key": "accountTitle", "reason": "must not be blank"}]
+            }),
+        );
+        let Error::Validation { errors, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(errors, &[FieldError { key: "accountTitle".into(), reason: "must not be blank".into() }]);
+        assert!(err.to_string().contains("accountTitle: must not be blank"), "{err}");
+
+        let err = classify(
+            500,
+            serde_json::json!({
+                "code": 1035, "type": "ACTION_REQUIRED", "errors": [{"key": "actionRequired", "reason": "KYC_PENDING"}]
+            }),
+        );
+        assert!(matches!(&err, Error::ActionRequired { action: Some(a), .. } if a == "KYC_PENDING"), "{err:?}");
+
+        let err = classify(429, serde_json::json!({ "type": "THROTTLE" }));
+        assert!(matches!(err, Error::Throttled { retry_after: Some(d), .. } if d == Duration::from_secs(7)), "{err:?}");
+        let err = classify(503, serde_json::json!({ "code": 4242, "type": "SOMETHING_NEW", "message": "new" }));
+        assert!(matches!(&err, Error::Api { code: Some(4242), error_type: Some(t), .. } if t == "SOMETHING_NEW"));
+        let err = classify(502, serde_json::json!({}));
+        assert!(err.to_string().contains("Bad Gateway"), "the reason phrase stands in for a missing message: {err}");
+    }
+
+    #[test]
+    fn echoed_secrets_never_reach_the_message() {
+        let err = classify(
+            500,
+            serde_json::json!({
+                "code": 1010, "message": "card 4111111111111111 with cvv rejected",
+                "errors": [{"key": "pan", "reason": "4111111111111111 is blocked"}]
+            }),
+        );
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("4111111111111111"), "{shown}");
+    }
+}

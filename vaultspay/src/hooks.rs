@@ -117,8 +117,8 @@ impl Answer {
 
 /// Why an attempt brought no answer.
 enum Failure {
-    /// No answer, or a body cut off or too large; a timeout.
-    Transport(Error),
+    /// No answer, or a body cut off or too large; a timeout — and whether that is worth a retry.
+    Transport(Error, Option<Retryable>),
     /// The answer could not be opened.
     Sealing(EncryptionError),
 }
@@ -178,15 +178,9 @@ impl api::Client {
                 }
                 break outcome;
             };
-            let floor = match reason {
-                Retryable::Throttled(after) | Retryable::Unavailable(after) => after,
-                _ => None,
-            };
-            let wait = policy
-                .delay(attempt, floor)
-                .filter(|w| started.elapsed().checked_add(*w).is_some_and(|end| end <= policy.deadline_after_start()));
+            let wait = op.idempotent.then(|| policy.next_retry(attempt, reason, started, &config.budget)).flatten();
             match wait {
-                Some(wait) if op.idempotent && attempt < policy.attempts() && config.budget.spend(reason) => {
+                Some(wait) => {
                     tracing::debug!(attempt, ?reason, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -201,7 +195,7 @@ impl api::Client {
         }
         match outcome {
             Ok(answer) => prepared(answer, op),
-            Err(Failure::Transport(error)) => refused_response(error, context, op),
+            Err(Failure::Transport(error, _)) => refused_response(error, context, op),
             Err(Failure::Sealing(source)) => {
                 refused_response(Error::Encryption { source, context: context.clone() }, context, op)
             }
@@ -218,37 +212,40 @@ impl api::Client {
         let config = &self.inner.config;
         let context = || ErrorContext::operation(op.id);
         let mut request = template.try_clone().ok_or_else(|| {
-            Failure::Transport(Error::InvalidRequest {
-                message: "the request body is a stream".into(),
-                context: context(),
-            })
+            let error = Error::InvalidRequest { message: "the request body is a stream".into(), context: context() };
+            Failure::Transport(error, None)
         })?;
         let key = self.seal(&mut request, plaintext).map_err(Failure::Sealing)?;
         let deadline = config.attempt_timeout;
         let work = async {
-            let response = self.client.execute(request).await.map_err(|e| Error::from_reqwest(e, context()))?;
+            let response = self.client.execute(request).await.map_err(|e| {
+                let reason = if e.is_timeout() { Retryable::Timeout } else { Retryable::Connection };
+                (Error::from_reqwest(e, context()), Some(reason))
+            })?;
             if response.url().origin() != config.origin {
                 let origin = response.url().origin().ascii_serialization();
                 let refusal = cardsdk_runtime::body::Refusal::Foreign(origin);
-                return Err(Error::Transport { message: refusal.to_string(), source: None, context: context() });
+                return Err((
+                    Error::Transport { message: refusal.to_string(), source: None, context: context() },
+                    None,
+                ));
             }
             let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
             let limited = cardsdk_runtime::body::limit(response, config.max_response_bytes);
-            let body = cardsdk_runtime::body::read_all(limited)
-                .await
-                .map_err(|e| Error::from_reqwest(e, ErrorContext::answer(Some(op.id), status.as_u16(), &headers)))?;
+            let body = cardsdk_runtime::body::read_all(limited).await.map_err(|e| {
+                // A body over the limit is refused, not retried; one that broke off is worth another try.
+                let reason = cardsdk_runtime::body::refusal(&e).is_none().then_some(Retryable::Connection);
+                (Error::from_reqwest(e, ErrorContext::answer(Some(op.id), status.as_u16(), &headers)), reason)
+            })?;
             Ok(Answer { status, version, headers, body })
         };
         let mut answer = match tokio::time::timeout(deadline, work).await {
             Ok(Ok(answer)) => answer,
-            Ok(Err(error)) => return Err(Failure::Transport(error)),
+            Ok(Err((error, reason))) => return Err(Failure::Transport(error, reason)),
             Err(_) => {
                 let refusal = cardsdk_runtime::body::Refusal::Deadline(deadline);
-                return Err(Failure::Transport(Error::Transport {
-                    message: refusal.to_string(),
-                    source: None,
-                    context: context(),
-                }));
+                let error = Error::Transport { message: refusal.to_string(), source: None, context: context() };
+                return Err(Failure::Transport(error, Some(Retryable::Timeout)));
             }
         };
         if let Some(key) = key {
@@ -325,15 +322,8 @@ fn rejected_token(answer: &Answer) -> Option<bool> {
 /// Why an outcome may deserve a retry (for safe operations only).
 fn retryable(outcome: &Result<Answer, Failure>) -> Option<Retryable> {
     match outcome {
-        Err(Failure::Transport(Error::Transport { message, .. })) if message.starts_with("no answer within") => {
-            Some(Retryable::Timeout)
-        }
-        Err(Failure::Transport(Error::Transport { message, .. }))
-            if !message.contains("another origin") && !message.contains("exceeds the limit") =>
-        {
-            Some(Retryable::Connection)
-        }
-        Err(_) => None,
+        Err(Failure::Transport(_, reason)) => *reason,
+        Err(Failure::Sealing(_)) => None,
         Ok(answer) => {
             let after = cardsdk_runtime::retry::retry_after(&answer.headers);
             let code = answer.code();
