@@ -26,8 +26,7 @@ fn request_bodies_with_a_pan_or_a_pin_print_redacted() {
         serde_json::from_value(serde_json::json!({"cardId": 7, "pan": PAN, "expiryDate": "12/29"})).unwrap();
     // The set-PIN body is free-form (its fields are undocumented): redacted by key all the same.
     let pin: SetCardPinRequest = serde_json::from_value(serde_json::json!({"cardId": "7", "pin": "4821"})).unwrap();
-    let user: CreateUserRequest =
-        serde_json::from_value(serde_json::json!({
+    let user: CreateUserRequest = serde_json::from_value(serde_json::json!({
         "email": "ada@example.com", "phone": "+971500000000", "firstName": "Ada", "lastName": "Lovelace",
         "status": "ACTIVE"
     }))
