@@ -12,7 +12,8 @@ use reqwest::header::HeaderValue;
 use secrecy::SecretString;
 
 use crate::api;
-use crate::auth::Auth;
+use crate::auth::store::SessionStore;
+use crate::auth::{Auth, DEFAULT_LEASE_TTL, Shared};
 use crate::encryption::{Encryptor, Options, PublicKey};
 
 /// Where requests go.
@@ -85,6 +86,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &config.base_url)
             .field("encrypted", &config.encryptor.is_some())
+            .field("token_store_key", &self.api.inner.auth.store_key())
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +120,22 @@ impl Client {
         self.api.inner.auth.requests()
     }
 
+    /// How many times this client and its clones took the token another instance had saved in the shared token
+    /// store ([`ClientBuilder::token_store`]) instead of requesting one: with N replicas renewing at once, one
+    /// sends the request and the others adopt its token. Always 0 without a store.
+    ///
+    /// ```
+    /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/test-public-spki.b64"));
+    /// let client = vaultspay::Client::builder().client_id("id").client_secret("secret").app_id("app")
+    ///     .public_key(key)?.build()?;
+    /// // E.g. exported as metrics, next to `token_requests()`.
+    /// assert_eq!((client.token_requests(), client.token_adoptions()), (0, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_adoptions(&self) -> u64 {
+        self.api.inner.auth.adoptions()
+    }
+
     /// Logs in now (instead of on the first call), replacing any token held.
     ///
     /// # Errors
@@ -145,6 +163,8 @@ pub struct ClientBuilder {
     refresh_ahead: Option<Duration>,
     max_response_bytes: Option<usize>,
     user_agent: Option<String>,
+    token_store: Option<(Arc<dyn SessionStore>, String)>,
+    token_lease_ttl: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -156,6 +176,7 @@ impl fmt::Debug for ClientBuilder {
             .field("app_id", &self.app_id)
             .field("public_key", &self.public_key)
             .field("encryption_disabled", &self.encryption_disabled)
+            .field("token_store", &self.token_store.as_ref().map(|(store, key)| (key, store)))
             .finish_non_exhaustive()
     }
 }
@@ -251,6 +272,67 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares the app token with every instance that uses the same `store` and `key`, so that N replicas log in
+    /// and renew **once** between them (default: none, each client holds its own token in memory).
+    ///
+    /// `store` is any [`SessionStore`] ([`crate::auth::store`]): a `MemoryStore` (the clients of one process), a
+    /// `FileStore` (feature `file-store`: the processes of one machine), a `PostgresStore` (feature
+    /// `postgres-store`: any number of hosts, the token encrypted at rest) — or an `Arc` of one shared with other
+    /// uses, under other keys. `key` names the token's record (1 to 256 bytes, no control characters, else
+    /// [`BuildError::InvalidTokenStoreKey`]); give each VaultsPay app (client id) its own.
+    ///
+    /// A fresh token held in memory is used without asking the store; a renewal reloads the record, adopts a newer
+    /// token another instance saved, or else renews under the key's renewal lease and saves by compare-and-swap
+    /// (see [`crate::auth`]). A store that fails is an [`Error::Auth`](crate::Error::Auth) of the call
+    /// ([`Error::store_error`](crate::Error::store_error) names it) once the token held has expired.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use vaultspay::Client;
+    /// use vaultspay::auth::store::{EncryptionKey, Keyring, PostgresStore};
+    ///
+    /// # async fn demo(vaultspay_key: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let keyring = Keyring::new("2025-01", EncryptionKey::from_hex(&std::env::var("TOKEN_STORE_KEY")?)?)?;
+    /// let store = PostgresStore::connect("host=db user=app dbname=app", keyring).await?;
+    /// let client = Client::builder()
+    ///     .client_id("my-client-id")
+    ///     .client_secret(std::env::var("VAULTSPAY_CLIENT_SECRET")?)
+    ///     .app_id("my-saas-app-id")
+    ///     .public_key(vaultspay_key)?
+    ///     .token_store(Arc::new(store), "vaultspay/my-client-id")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    pub fn token_store(mut self, store: impl SessionStore + 'static, key: impl Into<String>) -> Self {
+        self.token_store = Some((Arc::new(store), key.into()));
+        self
+    }
+
+    /// How long the renewal lease taken in the token store runs unless released; default
+    /// [`DEFAULT_LEASE_TTL`] (30 s). Longer than a token request can take (the
+    /// per-attempt timeout), since another instance renews once it runs out; short enough that the others do not
+    /// wait long when a holder dies. At least 1 ms, at most a day. Without [`token_store`](Self::token_store) it
+    /// has no effect.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use vaultspay::auth::store::MemoryStore;
+    /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/test-public-spki.b64"));
+    ///
+    /// let client = vaultspay::Client::builder().client_id("id").client_secret("secret").app_id("app")
+    ///     .public_key(key)?
+    ///     .token_store(MemoryStore::new(), "vaultspay/app")
+    ///     .token_lease_ttl(Duration::from_secs(10))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.token_lease_ttl = Some(ttl.clamp(Duration::from_millis(1), Duration::from_secs(24 * 3600)));
+        self
+    }
+
     /// The client. Nothing is sent until the first call.
     ///
     /// ```
@@ -305,6 +387,13 @@ impl ClientBuilder {
             .map_err(|_| BuildError::InvalidBaseUrl { url: base_url.clone(), reason: "not a URL" })?
             .origin();
         let retry = self.retry.unwrap_or_else(RetryPolicy::standard);
+        let shared = match self.token_store {
+            Some((_, key)) if key.is_empty() || key.len() > 256 || key.chars().any(char::is_control) => {
+                return Err(BuildError::InvalidTokenStoreKey);
+            }
+            Some((store, key)) => Some(Shared::new(store, key, self.token_lease_ttl.unwrap_or(DEFAULT_LEASE_TTL))),
+            None => None,
+        };
         let config = Config {
             base_url,
             origin,
@@ -322,7 +411,7 @@ impl ClientBuilder {
             budget: RetryBudget::new(retry.budget_capacity()),
             retry,
         };
-        let inner = Inner { config: Arc::new(config), auth: Arc::new(Auth::new()) };
+        let inner = Inner { config: Arc::new(config), auth: Arc::new(Auth::new(shared)) };
         let base_url = inner.config.base_url.clone();
         Ok(Client { api: api::Client::new_with_client(&base_url, http, inner) })
     }
@@ -379,6 +468,19 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+    /// The token store key ([`ClientBuilder::token_store`]) is empty, longer than 256 bytes, or holds a control
+    /// character.
+    ///
+    /// ```
+    /// use vaultspay::BuildError;
+    /// use vaultspay::auth::store::MemoryStore;
+    ///
+    /// let err = vaultspay::Client::builder().client_id("id").client_secret("s").app_id("app")
+    ///     .disable_encryption_uat_only().token_store(MemoryStore::new(), "").build().unwrap_err();
+    /// assert_eq!(err, BuildError::InvalidTokenStoreKey);
+    /// ```
+    #[error("the token store key must be 1 to 256 bytes without control characters")]
+    InvalidTokenStoreKey,
 }
 
 /// What the hooks need, shared by clones.

@@ -54,6 +54,7 @@ pub mod pagination;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
+pub use auth::store;
 pub use call::{Call, Data, Envelope};
 pub use cardsdk_runtime::retry::RetryPolicy;
 pub use cardsdk_runtime::{Json, JsonMap, Timestamp};

@@ -55,26 +55,46 @@ async fn logs_in_once_and_decrypts_enveloped_and_bare_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_calls_on_an_expired_token_send_one_token_request() {
-    let sandbox = sandbox().access_token_ttl(Duration::from_secs(2)).start().await.unwrap();
-    let client = client(&sandbox);
+    let sandbox = sandbox().start().await.unwrap();
+    let client = Arc::new(client(&sandbox));
     client.login().await.unwrap();
-    // Within refresh_ahead (60 s) of a 2 s expiry: due at once.
-    let before = token_requests(&sandbox);
-    assert_eq!(before, (1, 0));
-    let client = Arc::new(client);
+    // The server expires every access token now (the client still believes its own is valid): every one of the
+    // 1,000 calls is rejected with 1003, and they share one refresh.
+    let expire = reqwest::Client::new()
+        .post(format!("{}/__sandbox/tokens/expire", sandbox.base_url()))
+        .json(&serde_json::json!({ "refresh": false }))
+        .send()
+        .await
+        .unwrap();
+    assert!(expire.status().is_success());
+    sandbox.clear_requests();
     let calls: Vec<_> = (0..1000)
         .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { client.api().ping().call().await.map(|_| ()) })
+            tokio::spawn(async move { client.api().list_card_tiers().call().await.map(|_| ()) })
         })
         .collect();
     for call in calls {
         call.await.unwrap().unwrap();
     }
     let (logins, refreshes) = token_requests(&sandbox);
-    assert_eq!(logins + refreshes, 2, "the login, then exactly one renewal for 1,000 calls");
-    assert_eq!(refreshes, 1, "renewed by refresh, not a new login");
-    assert_eq!(client.token_requests(), 2);
+    assert_eq!((logins, refreshes), (0, 1), "exactly one token request for 1,000 calls");
+    assert_eq!(client.token_requests(), 2, "the login, then the one refresh");
+    let pings = sandbox.requests().iter().filter(|r| r.path == "/pcs/api/v1/card-tiers").count();
+    assert!((1000..=2000).contains(&pings), "each call sent at most twice (rejected, replayed once): {pings}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_due_soon_is_refreshed_before_the_call() {
+    let sandbox = sandbox().access_token_ttl(Duration::from_secs(30)).start().await.unwrap();
+    // 30 s tokens, refreshed when within 60 s of expiry: due at once.
+    let client = client(&sandbox);
+    client.login().await.unwrap();
+    sandbox.clear_requests();
+    client.api().ping().call().await.unwrap();
+    let paths: Vec<String> = sandbox.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/as/api/v1/saas-refresh-token", "/v1/ping"], "refreshed ahead, then sent once");
     sandbox.shutdown().await;
 }
 
