@@ -18,9 +18,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cardsdk_codegen::{
-    Contract, Operation, calls, contract, dispatch, docs, enums, generate, lossless, streams, surface,
-};
+use cardsdk_codegen::{Contract, Operation, contract, pipeline};
 
 const SPEC: &str = "openapi.json";
 /// The security schemes of the contract and their variants in `crate::operation::Scheme`.
@@ -45,28 +43,11 @@ fn run() -> Result<(), String> {
             }
         }
     }
-    let enums = enums::collect(&contract)?;
-    let settings = generate::settings("crate::client::Inner", "crate::api::types", &enums)?;
-    let mut file = generate::generate(&settings, &contract)?;
-    generate::seal(&mut file)?;
-    let types = generate::types_module(&mut file)?;
-    lossless::apply(types, &contract.schemas_flagged("x-amount-rounding"), &contract.sensitive_fields())?;
-    let content = &mut types.content.as_mut().ok_or("the types module has no content")?.1;
-    for (name, e) in &enums {
-        content.push(enums::item(name, e)?);
-    }
-    let calls = calls::impls(&file, &operations)?;
-    file.items.extend(calls);
-    calls::mark_must_use(&mut file);
-    streams::impls(&mut file, &operations, "crate::call::Call::call")?;
-    docs::apply(&mut file);
-
+    let style =
+        pipeline::Style { public_types: "baanx::api::types", envelopes: false, page_call: "crate::call::Call::call" };
+    let file = pipeline::generate(&contract, &operations, style)?;
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
-    generate::write(&out.join("codegen.rs"), &generate::unparse(&file))?;
-    generate::write(&out.join("operations.rs"), &operations_table(&operations))?;
-    generate::write(&out.join("api-surface.txt"), &surface::api_surface(&file))?;
-    let dispatch = dispatch::conformance_dispatch(&operations, &contract.schema_names(), "baanx::api::types");
-    generate::write(&out.join("conformance.rs"), &dispatch)?;
+    pipeline::write(&out, &file, &contract, &operations, &operations_table(&operations), style)?;
     Ok(())
 }
 

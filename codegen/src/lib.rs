@@ -3,7 +3,7 @@
 //! What the build scripts of the `baanx` and `vaultspay` SDKs share: reading a contract, running progenitor with
 //! one set of settings, and the passes over its output that make the generated layer lossless and lenient.
 //!
-//! A build script runs, in order:
+//! A build script calls [`pipeline::generate`] and [`pipeline::write`], which run, in order:
 //!
 //! 1. [`Contract::load`] and [`contract::operations`] (checks what progenitor would panic on, naming the operation);
 //! 2. [`enums::collect`] and [`generate::settings`]; [`generate::generate`] (a panic becomes a message naming the
@@ -25,6 +25,7 @@ pub mod docs;
 pub mod enums;
 pub mod generate;
 pub mod lossless;
+pub mod pipeline;
 pub mod streams;
 pub mod surface;
 

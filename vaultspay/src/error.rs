@@ -247,6 +247,32 @@ pub enum Error {
     },
 }
 
+/// The `context` of any variant (every variant has one), by reference or by mutable reference.
+macro_rules! with_context {
+    ($error:expr) => {
+        match $error {
+            Error::Unauthenticated { context, .. }
+            | Error::TokenExpired { context, .. }
+            | Error::SessionExpired { context, .. }
+            | Error::InvalidToken { context, .. }
+            | Error::Forbidden { context, .. }
+            | Error::Throttled { context, .. }
+            | Error::Validation { context, .. }
+            | Error::ActionRequired { context, .. }
+            | Error::LockedByRule { context, .. }
+            | Error::InvalidHeaders { context, .. }
+            | Error::BadRequest { context, .. }
+            | Error::Api { context, .. }
+            | Error::Encryption { context, .. }
+            | Error::InvalidRequest { context, .. }
+            | Error::Auth { context, .. }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
+            | Error::PageLimit { context, .. } => context,
+        }
+    };
+}
+
 fn fields(errors: &[FieldError]) -> String {
     if errors.is_empty() {
         return String::new();
@@ -263,49 +289,11 @@ impl Error {
     /// assert_eq!(err.context().operation, Some("list_accounts"));
     /// ```
     pub fn context(&self) -> &ErrorContext {
-        match self {
-            Error::Unauthenticated { context, .. }
-            | Error::TokenExpired { context, .. }
-            | Error::SessionExpired { context, .. }
-            | Error::InvalidToken { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::Throttled { context, .. }
-            | Error::Validation { context, .. }
-            | Error::ActionRequired { context, .. }
-            | Error::LockedByRule { context, .. }
-            | Error::InvalidHeaders { context, .. }
-            | Error::BadRequest { context, .. }
-            | Error::Api { context, .. }
-            | Error::Encryption { context, .. }
-            | Error::InvalidRequest { context, .. }
-            | Error::Auth { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Decode { context, .. }
-            | Error::PageLimit { context, .. } => context,
-        }
+        with_context!(self)
     }
 
     fn context_mut(&mut self) -> &mut ErrorContext {
-        match self {
-            Error::Unauthenticated { context, .. }
-            | Error::TokenExpired { context, .. }
-            | Error::SessionExpired { context, .. }
-            | Error::InvalidToken { context, .. }
-            | Error::Forbidden { context, .. }
-            | Error::Throttled { context, .. }
-            | Error::Validation { context, .. }
-            | Error::ActionRequired { context, .. }
-            | Error::LockedByRule { context, .. }
-            | Error::InvalidHeaders { context, .. }
-            | Error::BadRequest { context, .. }
-            | Error::Api { context, .. }
-            | Error::Encryption { context, .. }
-            | Error::InvalidRequest { context, .. }
-            | Error::Auth { context, .. }
-            | Error::Transport { context, .. }
-            | Error::Decode { context, .. }
-            | Error::PageLimit { context, .. } => context,
-        }
+        with_context!(self)
     }
 
     /// VaultsPay's numeric code, for the errors that come from one.
