@@ -1,7 +1,7 @@
 //! The whole pipeline of an API crate's build script, in the order the passes must run, so that each SDK's
 //! `build.rs` only says what differs: its contract's operation table and its [`Style`].
 //!
-//! [`generate`] runs progenitor and every pass over its output; [`write`] writes `codegen.rs`, the operation
+//! [`generate()`] runs progenitor and every pass over its output; [`write()`] writes `codegen.rs`, the operation
 //! table, `api-surface.txt` and `conformance.rs` into `OUT_DIR`.
 
 use std::path::Path;
