@@ -3,7 +3,7 @@
 //! snapshot then no longer matches the generated one, and CI's drift check (`cargo xtask drift`) fails until the
 //! change is reviewed and the snapshot updated.
 
-use cardsdk_codegen::{Contract, calls, contract, enums, generate, lossless, streams, surface};
+use cardsdk_codegen::{Contract, contract, pipeline, surface};
 use serde_json::{Value, json};
 
 fn spec(card_fields: Value) -> Value {
@@ -28,31 +28,19 @@ fn spec(card_fields: Value) -> Value {
     })
 }
 
-/// The surface of a contract, through the passes a build script runs.
+/// The surface of a contract, through the pipeline a build script runs.
 fn surface_of(spec: &Value) -> String {
-    let path = std::env::temp_dir().join(format!("cardsdk-surface-{}-{}.json", std::process::id(), rand_suffix()));
+    // A file of its own per call: the tests run in parallel threads of one process.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("cardsdk-surface-{}-{n}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_vec(spec).unwrap()).unwrap();
     let contract = Contract::load(path.to_str().unwrap()).unwrap();
     std::fs::remove_file(&path).ok();
     let operations = contract::operations(&contract, "crate::api::types").unwrap();
-    let enums = enums::collect(&contract).unwrap();
-    let settings = generate::settings("crate::client::Inner", "crate::api::types", &enums).unwrap();
-    let mut file = generate::generate(&settings, &contract).unwrap();
-    generate::seal(&mut file).unwrap();
-    let types = generate::types_module(&mut file).unwrap();
-    lossless::apply(types, &Default::default(), &contract.sensitive_fields()).unwrap();
-    let content = &mut types.content.as_mut().unwrap().1;
-    for (name, e) in &enums {
-        content.push(enums::item(name, e).unwrap());
-    }
-    let impls = calls::impls(&file, &operations).unwrap();
-    file.items.extend(impls);
-    streams::impls(&mut file, &operations, "crate::call::Call::call").unwrap();
-    surface::api_surface(&file)
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    let style =
+        pipeline::Style { public_types: "crate::api::types", envelopes: false, page_call: "crate::call::Call::call" };
+    surface::api_surface(&pipeline::generate(&contract, &operations, style).unwrap())
 }
 
 fn diff(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
