@@ -104,15 +104,15 @@ struct Answer {
     version: http::Version,
     headers: http::HeaderMap,
     body: Vec<u8>,
+    /// VaultsPay's error `code`: read once, from error answers only (a success body is never parsed here).
+    code: Option<i64>,
 }
 
-impl Answer {
-    /// VaultsPay's error `code`, when the body is an error object with one.
-    fn code(&self) -> Option<i64> {
-        let value: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
-        let code = value.get("code")?;
-        code.as_i64().or_else(|| code.as_str()?.trim().parse().ok())
-    }
+/// The `code` of an error body, when it is a JSON object with one.
+fn error_code(body: &[u8]) -> Option<i64> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let code = value.get("code")?;
+    code.as_i64().or_else(|| code.as_str()?.trim().parse().ok())
 }
 
 /// Why an attempt brought no answer.
@@ -237,7 +237,7 @@ impl api::Client {
                 let reason = cardsdk_runtime::body::refusal(&e).is_none().then_some(Retryable::Connection);
                 (Error::from_reqwest(e, ErrorContext::answer(Some(op.id), status.as_u16(), &headers)), reason)
             })?;
-            Ok(Answer { status, version, headers, body })
+            Ok(Answer { status, version, headers, body, code: None })
         };
         let mut answer = match tokio::time::timeout(deadline, work).await {
             Ok(Ok(answer)) => answer,
@@ -250,6 +250,9 @@ impl api::Client {
         };
         if let Some(key) = key {
             open(&mut answer, &key).map_err(Failure::Sealing)?;
+        }
+        if !answer.status.is_success() {
+            answer.code = error_code(&answer.body);
         }
         Ok(answer)
     }
@@ -311,7 +314,7 @@ fn open(answer: &mut Answer, key: &ResponseKey) -> Result<(), EncryptionError> {
 
 /// `Some(login)` when the answer rejects the token: 1004 → log in; 401 or 1003 → renew.
 fn rejected_token(answer: &Answer) -> Option<bool> {
-    match answer.code() {
+    match answer.code {
         Some(1004) => Some(true),
         Some(1003) => Some(false),
         _ if answer.status == reqwest::StatusCode::UNAUTHORIZED => Some(false),
@@ -326,7 +329,7 @@ fn retryable(outcome: &Result<Answer, Failure>) -> Option<Retryable> {
         Err(Failure::Sealing(_)) => None,
         Ok(answer) => {
             let after = cardsdk_runtime::retry::retry_after(&answer.headers);
-            let code = answer.code();
+            let code = answer.code;
             match answer.status.as_u16() {
                 _ if code == Some(1005) => Some(Retryable::Throttled(after)),
                 429 => Some(Retryable::Throttled(after)),
@@ -354,7 +357,7 @@ fn refused_response(error: Error, context: ErrorContext, op: &'static Operation)
 
 /// The answer in the shape the generated layer decodes.
 fn prepared(answer: Answer, op: &'static Operation) -> reqwest::Response {
-    let Answer { status, version, mut headers, body } = answer;
+    let Answer { status, version, mut headers, body, .. } = answer;
     let body = if status.is_success() {
         shaped(body, op.enveloped)
     } else {
