@@ -8,9 +8,10 @@
 //! - **Across instances**: with a store, the renewal takes the session's renewal lease in the store, reloads the
 //!   record, and uses the tokens another instance rotated meanwhile (a newer version than the one this process
 //!   holds); only otherwise does it send the refresh request, save the new tokens by compare-and-swap on the
-//!   version read, and release the lease. A lease held by another instance is waited for (polling the store
-//!   with the retry policy's renewal back-off, at most until the lease runs out, which it does on its own when its
-//!   holder died); then the record is reloaded. While the cached access token is fresh, calls do not touch the
+//!   version read, and release the lease. A lease held by another instance is waited for (looking at the store
+//!   again after a few milliseconds, then at doubling intervals up to 250 ms — see
+//!   [`LeaseWait`](crate::store::LeaseWait) — and at most until the lease runs out, which it does on its own when
+//!   its holder died); then the record is reloaded. While the cached access token is fresh, calls do not touch the
 //!   store at all.
 //! - **Rotation**: the refresh runs in its own task, so a caller that gives up cannot lose the rotated refresh
 //!   token half-way; the new token set is saved to the store before it is used, and kept in memory (with the
@@ -32,10 +33,10 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use cardsdk_runtime::single_flight::{Backoff, FlightError, SingleFlight};
-use cardsdk_runtime::store::{LeaseAttempt, StoreError, Version};
+use cardsdk_runtime::store::{LeaseAttempt, LeaseWait, StoreError, Version};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use reqwest::header::HeaderValue;
@@ -760,23 +761,19 @@ async fn renew_shared(
     let holder = store.holder();
     let ahead = api.inner.config.refresh_ahead;
     let seen = stale.version();
-    let started = Instant::now();
-    let mut polls = 0u32;
+    let mut wait = LeaseWait::new(max_lease_wait(store));
     loop {
         match store.raw().try_lease(store.key(), &holder, store.get_lease_ttl()).await {
             Ok(LeaseAttempt::Acquired(_)) => break,
             Ok(LeaseAttempt::Busy { remaining, .. }) => {
-                if started.elapsed() >= max_lease_wait(store) {
+                let Some(pause) = wait.next_pause(remaining) else {
                     return Err(Error::TokenStore {
                         message: "another instance kept the session's renewal lease for too long".into(),
                         source: None,
                         context: ErrorContext::default(),
                     });
-                }
-                polls += 1;
-                let wait = api.inner.config.retry.renewal_backoff(polls);
-                let wait = wait.min(remaining + Duration::from_millis(5)).clamp(Duration::from_millis(2), MAX_POLL);
-                tokio::time::sleep(wait).await;
+                };
+                tokio::time::sleep(pause).await;
                 let loaded = store.load_record().await?;
                 if let Some(done) = session.newer(loaded, seen, Some(ahead)) {
                     return done;
@@ -794,9 +791,6 @@ async fn renew_shared(
     }
     result
 }
-
-/// The longest pause between two looks at a lease held by another instance.
-const MAX_POLL: Duration = Duration::from_millis(250);
 
 /// The renewal under the lease: reload; use a newer rotation; else refresh and save over the version read.
 async fn renew_leased(

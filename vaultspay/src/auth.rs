@@ -22,8 +22,8 @@
 //!   the one this process holds, whose access token is not due, is adopted as it is. Otherwise it takes the
 //!   key's renewal lease, reloads, adopts a newer token saved meanwhile, or else refreshes (or logs in), saves the
 //!   new token by compare-and-swap on the version it read (on a conflict: reloads and adopts the winner's), and
-//!   releases the lease. A lease held by another replica is waited for, polling the store with jittered back-off
-//!   (the retry policy's renewal back-off) until the holder saves — or its lease runs out (it does on its own
+//!   releases the lease. A lease held by another replica is waited for, looking at the store again after a few
+//!   milliseconds, then at doubling, jittered intervals up to 250 ms ([`LeaseWait`]) until the holder saves — or its lease runs out (it does on its own
 //!   when the holder dies), and then it is taken.
 //! - The store failing (down, unreachable, a corrupt record) is an error of the call
 //!   ([`Error::Auth`] whose source names the store: [`Error::store_error`]); meanwhile a
@@ -53,12 +53,12 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cardsdk_runtime::Timestamp;
 use cardsdk_runtime::chrono::{DateTime, SecondsFormat, Utc};
 use cardsdk_runtime::single_flight::{Backoff, FlightError, SingleFlight};
-use cardsdk_runtime::store::{LeaseAttempt, SessionStore, StoreError, Version};
+use cardsdk_runtime::store::{LeaseAttempt, LeaseWait, SessionStore, StoreError, Version};
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
@@ -91,9 +91,6 @@ pub mod store {
 /// assert_eq!(vaultspay::auth::DEFAULT_LEASE_TTL, std::time::Duration::from_secs(30));
 /// ```
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
-
-/// The longest pause between two looks at a lease held by another instance.
-const MAX_POLL: Duration = Duration::from_millis(250);
 
 /// The tokens held.
 pub(crate) struct Tokens {
@@ -486,22 +483,18 @@ async fn renew_shared(
         return Ok(adopted);
     }
     let holder = cardsdk_runtime::store::unique_holder("vaultspay");
-    let started = Instant::now();
-    let mut polls = 0u32;
+    let mut wait = LeaseWait::new(shared.max_wait());
     loop {
         match shared.store.try_lease(&shared.key, &holder, shared.lease_ttl).await {
             Ok(LeaseAttempt::Acquired(_)) => break,
             Ok(LeaseAttempt::Busy { remaining, .. }) => {
-                if started.elapsed() >= shared.max_wait() {
+                let Some(pause) = wait.next_pause(remaining) else {
                     return Err(store_failure(
                         "another instance kept the app token's renewal lease for too long",
                         None,
                     ));
-                }
-                polls += 1;
-                let wait = client.inner.config.retry.renewal_backoff(polls);
-                let wait = wait.min(remaining + Duration::from_millis(5)).clamp(Duration::from_millis(2), MAX_POLL);
-                tokio::time::sleep(wait).await;
+                };
+                tokio::time::sleep(pause).await;
                 if how != Renewal::ForceLogin
                     && let Some(adopted) = auth.adopt(shared.load().await?, seen, ahead, rejected)
                 {

@@ -23,7 +23,7 @@
 //! # The renewal path
 //!
 //! ```text
-//! try_lease(key) ──Busy──▶ wait (about `remaining`), load(key): someone else rotated? use their tokens
+//! try_lease(key) ──Busy──▶ wait (LeaseWait), load(key): someone else rotated? use their tokens
 //!      │Acquired
 //!      ▼
 //! load(key) ── the stored version is newer than mine and its access token fresh? ──▶ use it, release
@@ -494,6 +494,64 @@ pub fn unique_holder(label: &str) -> String {
     format!("{label}/{}-{start:x}/{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
+/// How an instance waits for a renewal lease that another one holds: it looks again after a few milliseconds,
+/// then at doubling intervals up to [`LeaseWait::LONGEST`] — each pause jittered to 50–100 % of its step so that
+/// waiters spread out, and never much longer than the lease still runs — and gives up after `max_wait`.
+///
+/// A renewal under the lease takes one refresh round trip plus a few store queries, so the first looks come
+/// soon: a waiter sees the rotation at most about as late again as it has already waited. (The retry policy's
+/// back-off is for failures; a lease held by a working instance is not one.)
+///
+/// ```
+/// use std::time::Duration;
+/// use cardsdk_runtime::store::LeaseWait;
+///
+/// let mut wait = LeaseWait::new(Duration::from_secs(60));
+/// let first = wait.next_pause(Duration::from_secs(30)).unwrap();
+/// assert!(first >= Duration::from_millis(2) && first <= LeaseWait::FIRST);
+/// let pauses: Vec<Duration> = (0..20).map(|_| wait.next_pause(Duration::from_secs(30)).unwrap()).collect();
+/// assert!(pauses.iter().all(|p| *p <= LeaseWait::LONGEST));
+/// // Never far past the lease's end: it runs out on its own, and then the waiter takes it.
+/// assert!(wait.next_pause(Duration::from_millis(1)).unwrap() <= Duration::from_millis(6));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LeaseWait {
+    started: std::time::Instant,
+    max_wait: Duration,
+    looks: u32,
+}
+
+impl LeaseWait {
+    /// The first step (the first pause is 50–100 % of it).
+    pub const FIRST: Duration = Duration::from_millis(4);
+    /// The longest step between two looks.
+    pub const LONGEST: Duration = Duration::from_millis(250);
+
+    /// A wait that starts now and gives up after `max_wait`.
+    pub fn new(max_wait: Duration) -> LeaseWait {
+        LeaseWait { started: std::time::Instant::now(), max_wait, looks: 0 }
+    }
+
+    /// The pause before the next look at a lease that runs for `remaining` more, or `None` once `max_wait` has
+    /// passed (the holder keeps taking it again: report it rather than wait forever).
+    pub fn next_pause(&mut self, remaining: Duration) -> Option<Duration> {
+        if self.started.elapsed() >= self.max_wait {
+            return None;
+        }
+        let step = Self::FIRST.saturating_mul(2u32.saturating_pow(self.looks.min(16))).min(Self::LONGEST);
+        self.looks += 1;
+        let half = step / 2;
+        let spread = u64::try_from((step - half).as_micros()).unwrap_or(u64::MAX);
+        let jittered = half + Duration::from_micros(rand::RngExt::random_range(&mut rand::rng(), 0..=spread));
+        Some(jittered.min(remaining + Duration::from_millis(5)).max(Duration::from_millis(1)))
+    }
+
+    /// How many pauses were handed out so far.
+    pub fn looks(&self) -> u32 {
+        self.looks
+    }
+}
+
 /// Checks a key: 1 to 256 bytes, no control characters.
 pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
     check_name(key, 256, "key")
@@ -533,6 +591,28 @@ fn check_name(name: &str, max: usize, what: &'static str) -> Result<(), StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lease_waits_start_short_and_double_up_to_the_longest_step() {
+        let mut wait = LeaseWait::new(Duration::from_secs(3600));
+        let far = Duration::from_secs(30);
+        for look in 0..12u32 {
+            let step = (LeaseWait::FIRST * 2u32.pow(look)).min(LeaseWait::LONGEST);
+            let pause = wait.next_pause(far).unwrap();
+            assert!(pause >= step / 2 && pause <= step, "look {look}: {pause:?} outside {:?}..={step:?}", step / 2);
+        }
+        assert_eq!(wait.looks(), 12);
+        // Bounded by the lease: a lease about to run out is looked at again right after.
+        let pause = wait.next_pause(Duration::ZERO).unwrap();
+        assert!(pause >= Duration::from_millis(1) && pause <= Duration::from_millis(5), "{pause:?}");
+    }
+
+    #[test]
+    fn a_lease_wait_gives_up_after_its_maximum() {
+        let mut wait = LeaseWait::new(Duration::ZERO);
+        assert_eq!(wait.next_pause(Duration::from_secs(1)), None);
+        assert_eq!(wait.looks(), 0);
+    }
 
     #[test]
     fn names_are_checked() {
