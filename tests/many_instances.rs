@@ -6,7 +6,7 @@
 //! store versions.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use baanx::auth::{LoginOutcome, Session, TokenSet, TokenStore};
@@ -14,6 +14,7 @@ use baanx::retry::RetryPolicy;
 use baanx::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, SessionStore, Version};
 use baanx::{Call, Client, Environment, Error, Region};
 use baanx_sandbox::{Fault, FaultRule, Sandbox};
+use pg_harness::instances;
 use secrecy::ExposeSecret as _;
 
 const ROLE: &str = "BAANX_INSTANCE_ROLE";
@@ -88,53 +89,14 @@ async fn seed(sandbox: &Sandbox, store: &PostgresStore, users: usize) {
     }
 }
 
-struct Children {
-    children: Vec<Child>,
-}
-
 fn spawn(role: &str, index: usize, env: &[(&str, String)]) -> Child {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(ROLE, role)
-        .env("BAANX_INSTANCE_INDEX", index.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.spawn().unwrap()
+    let own = [(ROLE, role.to_string()), ("BAANX_INSTANCE_INDEX", index.to_string())];
+    instances::spawn("child", own.into_iter().chain(env.iter().cloned()))
 }
 
-impl Children {
-    /// Waits for every child and returns the `@@RESULT` figures of each.
-    fn results(self) -> Vec<BTreeMap<String, u64>> {
-        self.children
-            .into_iter()
-            .enumerate()
-            .map(|(i, child)| {
-                let out = child.wait_with_output().unwrap();
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                assert!(
-                    out.status.success() && stdout.contains("1 passed"),
-                    "child {i} failed: {}\n{stdout}\n{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let line = stdout
-                    .lines()
-                    .find_map(|l| l.split_once("@@RESULT ").map(|(_, r)| r))
-                    .unwrap_or_else(|| panic!("no result line: {stdout}"));
-                line.split_whitespace()
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_string(), v.parse().unwrap())
-                    })
-                    .collect()
-            })
-            .collect()
-    }
+/// Waits for every child and returns the `@@RESULT` figures of each.
+fn results(children: Vec<Child>) -> Vec<BTreeMap<String, u64>> {
+    instances::finish(children, false).iter().map(|out| instances::figures(out)).collect()
 }
 
 fn env_for(
@@ -238,8 +200,8 @@ async fn run_crowd(users: usize) {
 
     let env = env_for(&sandbox, &conninfo, users, 250, 10_000);
     let started = Instant::now();
-    let children = Children { children: (0..4).map(|i| spawn("calls", i, &env)).collect() };
-    let results = tokio::task::spawn_blocking(move || children.results()).await.unwrap();
+    let children: Vec<Child> = (0..4).map(|i| spawn("calls", i, &env)).collect();
+    let results = tokio::task::spawn_blocking(move || results(children)).await.unwrap();
     println!("{users} user(s), 4 processes x 250 calls: {:?} in {:?}", results, started.elapsed());
 
     assert_eq!(sum(&results, "ok"), 1000, "every call succeeds");
@@ -289,8 +251,8 @@ async fn a_lease_holder_killed_mid_refresh_is_taken_over_after_its_lease_runs_ou
     let killed_at = Instant::now();
 
     // Another instance: waits for the dead holder's lease to run out, then renews, without a sign-out.
-    let results = Children { children: vec![spawn("calls", 1, &env_for(&sandbox, &conninfo, 1, 50, lease_ms))] };
-    let results = tokio::task::spawn_blocking(move || results.results()).await.unwrap();
+    let taker = vec![spawn("calls", 1, &env_for(&sandbox, &conninfo, 1, 50, lease_ms))];
+    let results = tokio::task::spawn_blocking(move || results(taker)).await.unwrap();
     let took = killed_at.elapsed();
     println!("after the holder was killed: {results:?}, {took:?}");
     assert_eq!((results[0]["ok"], results[0]["failed"], results[0]["ended"]), (50, 0, 0));

@@ -1,4 +1,5 @@
-//! A private, throwaway PostgreSQL server for the workspace's tests and benches (not published).
+//! A private, throwaway PostgreSQL server for the workspace's tests and benches (not published), and
+//! ([`instances`]) the OS processes of the many-instances tests that share it.
 //!
 //! [`PgServer::start`] runs the machine's own `initdb` and `postgres` (found on `PATH`, under
 //! `/usr/lib/postgresql/*/bin`, or in `$CARDSDK_PG_BIN`) on a data directory in a new temporary directory, a free
@@ -21,6 +22,8 @@
 //! let db = server.create_database("doc_example").unwrap();
 //! println!("{}", server.conninfo(&db)); // host=127.0.0.1 port=… user=postgres dbname=doc_example
 //! ```
+
+pub mod instances;
 
 use std::fmt;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};

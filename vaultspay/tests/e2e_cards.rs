@@ -8,7 +8,6 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use vaultspay::api::types::{
@@ -20,7 +19,8 @@ use vaultspay::api::types::{
     UpdateCardAccountRequest, UpdateCardDeliveryRequest, UpdateCardManufacturingRequest, UpdateCardStatusRequest,
     UserStatus, VirtualToPhysicalAddress,
 };
-use vaultspay::{Call, Client, Environment, Error, JsonMap};
+use vaultspay::{Call, Client, Error, JsonMap};
+mod sandboxed;
 use vaultspay_sandbox::Sandbox;
 
 /// The tier that offers both card kinds (67) and the virtual-only one (68), as the sandbox seeds them.
@@ -46,16 +46,7 @@ struct Customer {
 impl Env {
     async fn start() -> Env {
         let sandbox = Sandbox::builder().fixed_key().start().await.unwrap();
-        let client = Client::builder()
-            .environment(Environment::Custom(sandbox.base_url().to_string()))
-            .client_id(sandbox.client_id())
-            .client_secret(sandbox.client_secret())
-            .app_id(sandbox.app_id())
-            .public_key(sandbox.public_key())
-            .unwrap()
-            .retry(vaultspay::RetryPolicy::standard().base_delay(Duration::from_millis(5)))
-            .build()
-            .unwrap();
+        let client = sandboxed::client(&sandbox);
         Env { sandbox, client, control: reqwest::Client::new(), calls: AtomicUsize::new(0) }
     }
 

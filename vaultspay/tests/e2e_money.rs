@@ -17,7 +17,9 @@ use vaultspay::api::types::{
     AccountType, CreateAccountRequest, CreateDirectTransferRequest, CreatePaymentContactRequest, CreateUserRequest,
     LedgerEntry, TransferPurpose, UserStatus,
 };
-use vaultspay::{Call, Client, Decimal, Environment, Error};
+use vaultspay::{Call, Client, Decimal, Error};
+mod sandboxed;
+use sandboxed::client;
 use vaultspay_sandbox::{Fault, FaultRule, Sandbox};
 
 const TRANSFER: &str = "/tc/api/v1/direct-transfer";
@@ -38,19 +40,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn client(sandbox: &Sandbox) -> Client {
-    Client::builder()
-        .environment(Environment::Custom(sandbox.base_url().to_string()))
-        .client_id(sandbox.client_id())
-        .client_secret(sandbox.client_secret())
-        .app_id(sandbox.app_id())
-        .public_key(sandbox.public_key())
-        .unwrap()
-        .retry(vaultspay::RetryPolicy::standard().base_delay(Duration::from_millis(5)))
-        .build()
-        .unwrap()
 }
 
 /// Major units of an amount in minor units (AED: 2 decimals).

@@ -20,7 +20,8 @@ use vaultspay::webhooks::{
     BodyHmac, CardStatus, CardStatusEvent, Event, EventType, NetworkStatus, SIGNATURE_HEADER, TimestampedHmac,
     Verifier, WebhookError,
 };
-use vaultspay::{Call, Client, Environment, JsonMap};
+use vaultspay::{Call, Client, JsonMap};
+mod sandboxed;
 use vaultspay_sandbox::{Delivery, Sandbox};
 
 const SECRET: &str = "whsec_e2e_8f1a";
@@ -93,15 +94,7 @@ impl Env {
             .start()
             .await
             .unwrap();
-        let client = Client::builder()
-            .environment(Environment::Custom(sandbox.base_url().to_string()))
-            .client_id(sandbox.client_id())
-            .client_secret(sandbox.client_secret())
-            .app_id(sandbox.app_id())
-            .public_key(sandbox.public_key())
-            .unwrap()
-            .build()
-            .unwrap();
+        let client = sandboxed::builder(&sandbox).build().unwrap();
         Env { sandbox, client }
     }
 

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use pg_harness::instances;
 use secrecy::ExposeSecret as _;
 use vaultspay::auth::store::{
     EncryptionKey, Keyring, LeaseAttempt, MemoryStore, PostgresOptions, PostgresStore, Record, SessionStore,
@@ -77,7 +78,7 @@ impl Target {
         ]
     }
 
-    /// A client sharing its token through `store`, with short retry waits (and so short lease polls). Bodies are
+    /// A client sharing its token through `store`, with short retry waits. Bodies are
     /// plaintext (UAT's `x-enable-encryption: false`): the subject here is the token, and the sandbox's RSA in a
     /// debug build (about 25 ms a request) would make 1,000 calls take most of a minute.
     fn client(&self, store: impl SessionStore + 'static, lease: Duration, refresh_ahead: Duration) -> Client {
@@ -118,46 +119,13 @@ async fn make_due(store: &dyn SessionStore) -> Version {
 }
 
 fn spawn(role: &str, index: usize, env: &[(&str, String)]) -> Child {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(ROLE, role)
-        .env("VP_INSTANCE_INDEX", index.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.spawn().unwrap()
+    let own = [(ROLE, role.to_string()), ("VP_INSTANCE_INDEX", index.to_string())];
+    instances::spawn("child", own.into_iter().chain(env.iter().cloned()))
 }
 
 /// Waits for every child and returns the `@@RESULT` figures of each.
 fn results(children: Vec<Child>) -> Vec<BTreeMap<String, u64>> {
-    children
-        .into_iter()
-        .enumerate()
-        .map(|(i, child)| {
-            let out = child.wait_with_output().unwrap();
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                out.status.success() && stdout.contains("1 passed"),
-                "child {i} failed: {}\n{stdout}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let line = stdout
-                .lines()
-                .find_map(|l| l.split_once("@@RESULT ").map(|(_, r)| r))
-                .unwrap_or_else(|| panic!("no result line: {stdout}"));
-            line.split_whitespace()
-                .map(|kv| {
-                    let (k, v) = kv.split_once('=').unwrap();
-                    (k.to_string(), v.parse().unwrap())
-                })
-                .collect()
-        })
-        .collect()
+    instances::finish(children, false).iter().map(|out| instances::figures(out)).collect()
 }
 
 fn sum(results: &[BTreeMap<String, u64>], name: &str) -> u64 {

@@ -7,23 +7,12 @@ use std::time::Duration;
 use futures_util::TryStreamExt as _;
 use vaultspay::pagination::PageOptions;
 use vaultspay::{Call, Client, Environment, Error};
+mod sandboxed;
+use sandboxed::client;
 use vaultspay_sandbox::{Fault, FaultRule, Sandbox, SandboxBuilder};
 
 fn sandbox() -> SandboxBuilder {
     Sandbox::builder().fixed_key()
-}
-
-fn client(sandbox: &Sandbox) -> Client {
-    Client::builder()
-        .environment(Environment::Custom(sandbox.base_url().to_string()))
-        .client_id(sandbox.client_id())
-        .client_secret(sandbox.client_secret())
-        .app_id(sandbox.app_id())
-        .public_key(sandbox.public_key())
-        .unwrap()
-        .retry(vaultspay::RetryPolicy::standard().base_delay(Duration::from_millis(5)))
-        .build()
-        .unwrap()
 }
 
 fn token_requests(sandbox: &Sandbox) -> (usize, usize) {

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -307,40 +306,17 @@ pub const ROLE: &str = "CARDSDK_STORE_CHILD_ROLE";
 /// Runs `count` copies of this test binary's `entry` test (an `#[ignore]`d test) with `env`, each with its
 /// index in `CARDSDK_STORE_CHILD_INDEX`, all at once, and returns their `@@` lines, per child.
 pub fn run_children(entry: &str, role: &str, count: usize, env: &[(&str, &str)]) -> Vec<Vec<String>> {
-    let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..count)
         .map(|i| {
-            let mut command = Command::new(&exe);
-            command
-                .args([entry, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-                .env(ROLE, role)
-                .env("CARDSDK_STORE_CHILD_INDEX", i.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            for (name, value) in env {
-                command.env(name, value);
-            }
-            command.spawn().unwrap()
+            let index = i.to_string();
+            let own = [(ROLE, role), ("CARDSDK_STORE_CHILD_INDEX", index.as_str())];
+            pg_harness::instances::spawn(entry, own.iter().chain(env).copied())
         })
         .collect();
-    children
-        .into_iter()
-        .enumerate()
-        .map(|(i, child)| {
-            let out = child.wait_with_output().unwrap();
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            // A `die` child exits before the test harness reports.
-            let finished = role == "die" || stdout.contains("1 passed");
-            assert!(
-                out.status.success() && finished,
-                "child {i} ({role}) failed: {}\n{stdout}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-            // The harness writes `test child ... ` before the first line of the test, on the same line.
-            stdout.lines().filter_map(|l| l.find("@@").map(|at| l[at + 2..].to_owned())).collect()
-        })
+    // A `die` child exits before the test harness reports.
+    pg_harness::instances::finish(children, role == "die")
+        .iter()
+        .map(|out| pg_harness::instances::marked(out))
         .collect()
 }
 
