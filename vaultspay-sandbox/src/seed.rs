@@ -167,6 +167,7 @@ pub(crate) fn seed(seed: u64) -> (Inner, [TestUser; 3]) {
             emboss_name: "JOHN MOCK-DOE".into(),
             address: None,
             pan: None,
+            expiry_after: None,
             pin: None,
         },
     );
@@ -184,6 +185,7 @@ pub(crate) fn seed(seed: u64) -> (Inner, [TestUser; 3]) {
                 "addressLine1": "House 12, Street 5", "type": "MAILING", "postalCode": "44000",
             })),
             pan: None,
+            expiry_after: None,
             pin: Some("1234".into()),
         },
     );

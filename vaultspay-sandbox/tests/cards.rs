@@ -289,6 +289,7 @@ async fn reports_are_replaced_renewed_or_declined() {
     );
     // Renew: the same PAN, new expiry and token; a physical card starts ISSUANCE_IN_PROGRESS.
     let pan = api.post("/pcs/api/v1/get-card-pan", json!({ "cardId": physical })).await.data()["pan"].clone();
+    let expiry = api.post("/pcs/api/v1/get-card-expiry", json!({ "cardId": physical })).await.data()["expiry"].clone();
     report_and_review(&api, &physical).await;
     let renewed =
         api.post("/pcs/api/v1/renew-card", json!({ "cardId": physical, "remarks": "Card was stolen" })).await.data();
@@ -297,6 +298,10 @@ async fn reports_are_replaced_renewed_or_declined() {
         (Some("ISSUANCE_IN_PROGRESS"), Some("Card renew successfully!"))
     );
     assert_eq!(api.post("/pcs/api/v1/get-card-pan", json!({ "cardId": renewed["cardId"] })).await.data()["pan"], pan);
+    let renewed_expiry =
+        api.post("/pcs/api/v1/get-card-expiry", json!({ "cardId": renewed["cardId"] })).await.data()["expiry"].clone();
+    assert!(renewed_expiry.is_string() && expiry.is_string());
+    assert_ne!(renewed_expiry, expiry, "a renewed card (issued the same month) has an expiry of its own");
     // Decline: the card stays FREEZE.
     let card = new_card(&api, sb.user().user_id, sb.user().account_ids[0], "VIRTUAL", 67).await.data();
     report_and_review(&api, &card["id"]).await;

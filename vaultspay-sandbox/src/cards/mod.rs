@@ -57,11 +57,24 @@ fn new_pan(inner: &mut Inner, bin: &str) -> String {
     format!("{body}{}", luhn_digit(&body))
 }
 
-/// `MM/YY`, `months` from now.
-fn expiry_in(months: u32) -> String {
+/// `MM/YY`, `months` from now — or, for a renewal (`after`: the old card's expiry), a month after the old
+/// expiry if that is later: a renewed card never keeps its predecessor's expiry, even when both are issued in
+/// the same month.
+fn expiry_in(months: u32, after: Option<&str>) -> String {
     let (y, m, _) = civil_from_days(now_ms().div_euclid(86_400_000));
-    let total = y * 12 + i64::from(m) - 1 + i64::from(months);
+    let fresh = y * 12 + i64::from(m) - 1 + i64::from(months);
+    let total = match after.and_then(expiry_month) {
+        Some(old) if old >= fresh => old + 1,
+        _ => fresh,
+    };
     format!("{:02}/{:02}", total.rem_euclid(12) + 1, total.div_euclid(12).rem_euclid(100))
+}
+
+/// An `MM/YY` expiry as months since year 0 (`YY` in this century), or `None` if it is not one.
+fn expiry_month(expiry: &str) -> Option<i64> {
+    let (mm, yy) = expiry.split_once('/')?;
+    let (mm, yy): (i64, i64) = (mm.parse().ok()?, yy.parse().ok()?);
+    ((1..=12).contains(&mm) && (0..100).contains(&yy)).then(|| (2000 + yy) * 12 + mm - 1)
 }
 
 /// What a new card is made of.
@@ -75,6 +88,8 @@ pub(crate) struct NewCard {
     pub(crate) address: Option<Value>,
     /// Keep this PAN (a renewal); a new one otherwise.
     pub(crate) pan: Option<String>,
+    /// A renewal: the old card's expiry, which the new one must come after.
+    pub(crate) expiry_after: Option<String>,
     pub(crate) pin: Option<String>,
 }
 
@@ -106,7 +121,7 @@ pub(crate) fn issue(inner: &mut Inner, n: NewCard) -> i64 {
             emboss_name: n.emboss_name,
             pan,
             cvv,
-            expiry: expiry_in(tier.expiry_months),
+            expiry: expiry_in(tier.expiry_months, n.expiry_after.as_deref()),
             pin: n.pin,
             three_ds: false,
             three_ds_id,
@@ -419,6 +434,7 @@ pub(crate) async fn create(State(st): State<Shared>, _: Authed, Body(b): Body) -
             emboss_name: holder.to_uppercase(),
             address,
             pan: None,
+            expiry_after: None,
             pin: None,
         },
     );
@@ -493,8 +509,21 @@ mod tests {
     fn luhn() {
         assert_eq!(luhn_digit("540896810004042"), 2, "the docs' PAN 5408968100040422");
         assert_eq!(luhn_digit("411111111111111"), 1);
-        let e = expiry_in(36);
+        let e = expiry_in(36, None);
         assert_eq!(e.len(), 5);
         assert_eq!(&e[2..3], "/");
+    }
+
+    #[test]
+    fn a_renewal_comes_after_the_old_expiry() {
+        let fresh = expiry_in(36, None);
+        // Renewed in the month the old card was issued: a month later than the old one, not the same.
+        let renewed = expiry_in(36, Some(&fresh));
+        assert_eq!(expiry_month(&renewed), expiry_month(&fresh).map(|m| m + 1), "{fresh} then {renewed}");
+        // Renewed long after: from now, as any new card.
+        assert_eq!(expiry_in(36, Some("01/20")), fresh);
+        assert_eq!(expiry_in(36, Some("not an expiry")), fresh);
+        assert_eq!(expiry_month("12/99"), Some(2099 * 12 + 11));
+        assert_eq!((expiry_month("13/30"), expiry_month("1/2030")), (None, None));
     }
 }

@@ -150,6 +150,7 @@ async fn reissue(st: Shared, b: cardsdk_sandbox_kit::Obj, keep_pan: bool) -> Api
                 emboss_name: old.emboss_name.clone(),
                 address: old.address.clone(),
                 pan: keep_pan.then(|| old.pan.clone()),
+                expiry_after: keep_pan.then(|| old.expiry.clone()),
                 pin: old.pin.clone(),
             },
         );
