@@ -23,8 +23,8 @@
 //!   key's renewal lease, reloads, adopts a newer token saved meanwhile, or else refreshes (or logs in), saves the
 //!   new token by compare-and-swap on the version it read (on a conflict: reloads and adopts the winner's), and
 //!   releases the lease. A lease held by another replica is waited for, looking at the store again after a few
-//!   milliseconds, then at doubling, jittered intervals up to 250 ms ([`LeaseWait`]) until the holder saves — or its lease runs out (it does on its own
-//!   when the holder dies), and then it is taken.
+//!   milliseconds, then at doubling, jittered intervals up to 250 ms ([`LeaseWait`]), until the holder saves —
+//!   or its lease runs out (it does on its own when the holder dies), and then it is taken.
 //! - The store failing (down, unreachable, a corrupt record) is an error of the call
 //!   ([`Error::Auth`] whose source names the store: [`Error::store_error`]); meanwhile a
 //!   token that has not expired keeps being used, and renewals back off (per the retry policy) instead of asking
