@@ -18,8 +18,6 @@
 //!
 //! `cargo bench --bench instances -- --warm-up-time 1 --measurement-time 5`
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use baanx::auth::{LoginOutcome, Session, TokenSet, TokenStore};
@@ -27,6 +25,7 @@ use baanx::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, Versi
 use baanx::{Call, Client, Environment, Region};
 use baanx_sandbox::Sandbox;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
+use pg_harness::instances::Worker;
 use secrecy::ExposeSecret as _;
 
 const ROLE: &str = "BAANX_BENCH_ROLE";
@@ -74,41 +73,9 @@ fn client_for(base_url: &str, client_key: &str, secret_key: &str) -> Client {
         .unwrap()
 }
 
-/// One child process and its order pipe.
-struct Instance {
-    child: Child,
-    orders: ChildStdin,
-    answers: BufReader<ChildStdout>,
-}
-
-impl Instance {
-    fn spawn(env: &[(&str, String)]) -> Instance {
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command.env(ROLE, "instance").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().unwrap();
-        let orders = child.stdin.take().unwrap();
-        let answers = BufReader::new(child.stdout.take().unwrap());
-        Instance { child, orders, answers }
-    }
-
-    fn send(&mut self, line: &str) {
-        writeln!(self.orders, "{line}").unwrap();
-        self.orders.flush().unwrap();
-    }
-
-    fn answer(&mut self) -> String {
-        let mut line = String::new();
-        assert!(self.answers.read_line(&mut line).unwrap() > 0, "a bench instance died");
-        line.trim_end().to_string()
-    }
-}
-
 /// The 4 instances, the store they share and the sandbox they call.
 struct Fleet {
-    instances: Vec<Instance>,
+    instances: Vec<Worker>,
     store: TokenStore,
     sandbox: Sandbox,
     runtime: tokio::runtime::Runtime,
@@ -150,13 +117,14 @@ impl Fleet {
             signing.oauth().exchange(code).await.unwrap(); // saved to the store
             (sandbox, store)
         });
-        let env = vec![
+        let env = [
+            (ROLE, "instance".to_string()),
             ("BAANX_BASE_URL", sandbox.base_url().to_string()),
             ("BAANX_CLIENT_KEY", sandbox.client_key().to_string()),
             ("BAANX_SECRET_KEY", sandbox.secret_key().to_string()),
             ("BAANX_PG", conninfo),
         ];
-        let mut instances: Vec<Instance> = (0..PROCESSES).map(|_| Instance::spawn(&env)).collect();
+        let mut instances: Vec<Worker> = (0..PROCESSES).map(|_| Worker::spawn(env.clone())).collect();
         for instance in &mut instances {
             assert_eq!(instance.answer(), "up");
         }
@@ -213,17 +181,6 @@ impl Fleet {
     }
 }
 
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        for instance in &mut self.instances {
-            instance.send("quit");
-        }
-        for instance in &mut self.instances {
-            let _ = instance.child.wait();
-        }
-    }
-}
-
 /// The stored tokens, saved back with the access token expired now: the next call of every instance renews.
 async fn expire(store: &TokenStore) {
     let stored = store.load().await.unwrap().unwrap();
@@ -273,7 +230,7 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-/// A child: acts for the user on orders from the parent until its stdin closes or it reads "quit".
+/// A child: acts for the user on orders from the parent until its stdin closes.
 fn instance() {
     let var = |name: &str| std::env::var(name).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -284,7 +241,7 @@ fn instance() {
     let url = format!("{base}/v1/wallet/credit");
     println!("up");
     let mut lines = std::io::stdin().lines();
-    let mut order = || lines.next().map(|l| l.unwrap()).filter(|l| l != "quit");
+    let mut order = || lines.next().map(|l| l.unwrap());
     while let Some(prepare) = order() {
         let mode = prepare.strip_prefix("prepare ").unwrap_or_else(|| panic!("unexpected order {prepare:?}"));
         // A new session each round, loaded from the store: its cached token is whatever the parent left there.

@@ -1,5 +1,10 @@
-//! The OS processes of a many-instances test: the test binary re-executed, each copy running one `#[ignore]`d
-//! entry test (which reads its role from the environment) and reporting on stdout in lines marked `@@`.
+//! The OS processes of a many-instances test or bench.
+//!
+//! - Tests: the test binary re-executed ([`spawn`]), each copy running one `#[ignore]`d entry test (which reads
+//!   its role from the environment) and reporting on stdout in lines marked `@@` ([`finish`], [`marked`],
+//!   [`figures`]).
+//! - Benches: [`Worker`], the bench binary re-executed once and kept up across rounds (so that process start is
+//!   not measured), taking orders on stdin and answering on stdout, a line each.
 //!
 //! ```no_run
 //! use pg_harness::instances;
@@ -14,7 +19,8 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 /// Starts this test binary's `#[ignore]`d test `entry` (alone, output not captured) in a child process with
 /// `env` added to this process's environment; its stdout and stderr are piped.
@@ -95,4 +101,85 @@ pub fn figures(stdout: &str) -> BTreeMap<String, u64> {
             (name.to_string(), value.parse().unwrap_or_else(|_| panic!("not a count: {figure:?}")))
         })
         .collect()
+}
+
+/// A long-lived child process of a bench: this binary again, without arguments (the bench's own `main` picks the
+/// worker's part from `env`), taking orders on stdin and answering on stdout, a line each; its stderr is this
+/// process's. Dropping it closes its stdin (its order loop ends) and waits for it.
+///
+/// ```no_run
+/// # fn bench() {}
+/// # fn worker() {}
+/// fn main() {
+///     if std::env::var_os("MY_BENCH_ROLE").is_some() {
+///         // The worker: answers each order until stdin closes.
+///         for order in std::io::stdin().lines() {
+///             println!("done {}", order.unwrap());
+///         }
+///         return;
+///     }
+///     let mut worker = pg_harness::instances::Worker::spawn([("MY_BENCH_ROLE", "worker")]);
+///     worker.send("round 1");
+///     assert_eq!(worker.answer(), "done round 1");
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Worker {
+    child: Child,
+    orders: Option<ChildStdin>,
+    answers: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    /// Starts the worker with `env` added to this process's environment.
+    ///
+    /// # Panics
+    ///
+    /// When it cannot be started.
+    pub fn spawn<K, V>(env: impl IntoIterator<Item = (K, V)>) -> Worker
+    where
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        let exe = std::env::current_exe().expect("the bench binary's path");
+        let mut child = Command::new(exe)
+            .envs(env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("a worker process");
+        let orders = child.stdin.take();
+        let answers = BufReader::new(child.stdout.take().expect("the worker's piped stdout"));
+        Worker { child, orders, answers }
+    }
+
+    /// Sends one order line.
+    ///
+    /// # Panics
+    ///
+    /// When the worker is gone.
+    pub fn send(&mut self, line: &str) {
+        let orders = self.orders.as_mut().expect("the worker's stdin");
+        writeln!(orders, "{line}").and_then(|()| orders.flush()).expect("the worker takes orders");
+    }
+
+    /// Reads the next answer line (without its line end).
+    ///
+    /// # Panics
+    ///
+    /// When the worker ended (its stdout closed).
+    pub fn answer(&mut self) -> String {
+        let mut line = String::new();
+        let read = self.answers.read_line(&mut line).expect("the worker's answer");
+        assert!(read > 0, "the worker ended (see its stderr above)");
+        line.trim_end().to_string()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        drop(self.orders.take());
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,272 @@
+//! Calls per second across 4 OS processes sharing one VaultsPay app token in one PostgreSQL store (a private
+//! throwaway server from `pg-harness`), against the sandbox (`vaultspay-sandbox`, run by this process and shared
+//! by the children over TCP). Bodies are plaintext (UAT's `x-enable-encryption: false`): the subject is the
+//! token; the encryption's own cost is `benches/encryption.rs`.
+//!
+//! The 4 instances are this bench binary re-executed as children (`pg_harness::instances::Worker`, selected by
+//! `VAULTSPAY_BENCH_ROLE`), up for the whole run. Each round every process builds a new client on the store (as a
+//! replica that just started: its first call loads the stored token; its connection pool is the process's, as the
+//! baseline's) and then sends 250 concurrent
+//! `list_card_tiers` calls; only the calls are timed, from the parent's "go" to the last child's "done":
+//! - `four_processes/raw_reqwest`: the baseline. reqwest + serde_json by hand, the stored access token as bearer.
+//! - `four_processes/fresh_token`: the SDK, the stored token fresh: no token request.
+//! - `four_processes/expired_token`: the SDK, the stored token expired when the round starts. One process takes
+//!   the lease and refreshes; the others wait for it and adopt the stored renewal. Each round is checked: exactly
+//!   1 refresh request and 0 logins in the sandbox's log, 1000 successes.
+//!
+//! Criterion reports calls/s; then paired rounds (raw, fresh, expired in turn) give the median ratios against raw.
+//!
+//! `cargo bench -p vaultspay --bench instances -- --warm-up-time 1 --measurement-time 5`
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
+use pg_harness::instances::Worker;
+use secrecy::ExposeSecret as _;
+use vaultspay::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, SessionStore};
+use vaultspay::{Call, Client, Environment};
+use vaultspay_sandbox::Sandbox;
+
+const ROLE: &str = "VAULTSPAY_BENCH_ROLE";
+const PROCESSES: usize = 4;
+const CALLS: usize = 250;
+const TOKEN_KEY: &str = "vaultspay/bench-app";
+const LOGIN_PATH: &str = "/as/api/v1/saas-login";
+const REFRESH_PATH: &str = "/as/api/v1/saas-refresh-token";
+/// The at-rest key of this bench (never a real one).
+const KEY_HEX: &str = "a5b4c3d2e1f000112233445566778899aabbccddeeff8f1e2d3c4b5a69788796";
+
+async fn pg_store(conninfo: &str) -> PostgresStore {
+    let keyring = Keyring::new("bench-1", EncryptionKey::from_hex(KEY_HEX).unwrap()).unwrap();
+    let options = PostgresOptions::new().pool_size(8).op_timeout(Duration::from_secs(3));
+    PostgresStore::connect_with(conninfo, keyring, options).await.unwrap()
+}
+
+/// A client of the sandbox at `env` sharing its token through `store`, on the connections of `http`.
+fn client(var: &dyn Fn(&str) -> String, store: PostgresStore, http: reqwest::Client) -> Client {
+    Client::builder()
+        .http_client(http)
+        .environment(Environment::Custom(var("VP_BASE_URL")))
+        .client_id(var("VP_CLIENT_ID"))
+        .client_secret(var("VP_CLIENT_SECRET"))
+        .app_id(var("VP_APP_ID"))
+        .public_key(&var("VP_PUBLIC_KEY"))
+        .unwrap()
+        .disable_encryption_uat_only()
+        .token_store(store, TOKEN_KEY)
+        .build()
+        .unwrap()
+}
+
+/// What a round does in every process.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Raw,
+    Fresh,
+    Expired,
+}
+
+/// The 4 instances, the store they share and the sandbox they call.
+struct Fleet {
+    instances: Vec<Worker>,
+    store: PostgresStore,
+    sandbox: Sandbox,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Fleet {
+    /// Starts PostgreSQL, the sandbox and the instances, and logs in once (the token saved to the store).
+    fn start() -> Option<Fleet> {
+        let server = match pg_harness::PgServer::shared() {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("no PostgreSQL ({e}): the instances bench is skipped");
+                return None;
+            }
+        };
+        let conninfo = server.conninfo(&server.create_database("vp_bench_instances").unwrap());
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sandbox = runtime
+            .block_on(Sandbox::builder().fixed_key().access_token_ttl(Duration::from_secs(3600)).start())
+            .unwrap();
+        let env = [
+            (ROLE, "instance".to_string()),
+            ("VP_BASE_URL", sandbox.base_url().to_string()),
+            ("VP_CLIENT_ID", sandbox.client_id().to_string()),
+            ("VP_CLIENT_SECRET", sandbox.client_secret().to_string()),
+            ("VP_APP_ID", sandbox.app_id().to_string()),
+            ("VP_PUBLIC_KEY", sandbox.public_key().to_string()),
+            ("VP_PG", conninfo.clone()),
+        ];
+        let store = runtime.block_on(async {
+            let store = pg_store(&conninfo).await;
+            let var = |name: &str| env.iter().find(|(k, _)| *k == name).unwrap().1.clone();
+            let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            client(&var, store.clone(), http).login().await.unwrap(); // saved to the store
+            store
+        });
+        let mut instances: Vec<Worker> = (0..PROCESSES).map(|_| Worker::spawn(env.clone())).collect();
+        for instance in &mut instances {
+            assert_eq!(instance.answer(), "up");
+        }
+        Some(Fleet { instances, store, sandbox, runtime })
+    }
+
+    /// One round: every process calls `CALLS` times at once. Returns the time from "go" to the last "done".
+    fn round(&mut self, mode: Mode) -> Duration {
+        if mode == Mode::Expired {
+            self.runtime.block_on(make_due(&self.store));
+        }
+        self.sandbox.clear_requests();
+        for instance in &mut self.instances {
+            instance.send(&format!("prepare {mode:?}"));
+        }
+        for instance in &mut self.instances {
+            assert_eq!(instance.answer(), "ready");
+        }
+        let started = Instant::now();
+        for instance in &mut self.instances {
+            instance.send("go");
+        }
+        let (mut ok, mut token_requests, mut adoptions) = (0, 0, 0);
+        for instance in &mut self.instances {
+            let answer = instance.answer();
+            let figures: Vec<u64> = answer
+                .strip_prefix("done ")
+                .unwrap_or_else(|| panic!("unexpected answer {answer:?}"))
+                .split(' ')
+                .map(|n| n.parse().unwrap())
+                .collect();
+            ok += figures[0];
+            token_requests += figures[1];
+            adoptions += figures[2];
+        }
+        let took = started.elapsed();
+        let requests = self.sandbox.requests();
+        let count = |path: &str| requests.iter().filter(|r| r.path == path).count() as u64;
+        let expected = u64::from(mode == Mode::Expired);
+        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{mode:?}: every call succeeds");
+        assert_eq!((count(LOGIN_PATH), count(REFRESH_PATH), token_requests), (0, expected, expected), "{mode:?}");
+        if mode == Mode::Expired {
+            assert_eq!(adoptions, (PROCESSES - 1) as u64, "the other processes adopt the renewal");
+        }
+        took
+    }
+}
+
+/// Rewrites the stored token's `accessTokenExpiry` into the past: every instance finds it due.
+async fn make_due(store: &PostgresStore) {
+    let record = store.load(TOKEN_KEY).await.unwrap();
+    let mut token: serde_json::Value = serde_json::from_slice(record.payload.unwrap().expose_secret()).unwrap();
+    token["accessTokenExpiry"] = "2020-01-01T00:00:00.000Z".into();
+    store.save(TOKEN_KEY, &serde_json::to_vec(&token).unwrap(), record.version).await.unwrap();
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(mut fleet) = Fleet::start() else { return };
+    let mut group = c.benchmark_group("four_processes");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .throughput(Throughput::Elements((PROCESSES * CALLS) as u64));
+    for (name, mode) in [("raw_reqwest", Mode::Raw), ("fresh_token", Mode::Fresh), ("expired_token", Mode::Expired)] {
+        group.bench_function(name, |b| b.iter_custom(|rounds| (0..rounds).map(|_| fleet.round(mode)).sum()));
+    }
+    group.finish();
+
+    let cycles = 31;
+    let (mut fresh, mut expired, mut raw_rates) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..cycles {
+        let raw = fleet.round(Mode::Raw).as_secs_f64();
+        fresh.push(fleet.round(Mode::Fresh).as_secs_f64() / raw);
+        expired.push(fleet.round(Mode::Expired).as_secs_f64() / raw);
+        raw_rates.push((PROCESSES * CALLS) as f64 / raw);
+    }
+    for v in [&mut fresh, &mut expired, &mut raw_rates] {
+        v.sort_by(f64::total_cmp);
+    }
+    let mid = cycles / 2;
+    println!(
+        "paired, {cycles} cycles of 4 x {CALLS} calls: raw {:.0} calls/s (median); time against raw: fresh token \
+         {:.3}x (min {:.3}, max {:.3}), expired token {:.3}x (min {:.3}, max {:.3})",
+        raw_rates[mid],
+        fresh[mid],
+        fresh[0],
+        fresh[cycles - 1],
+        expired[mid],
+        expired[0],
+        expired[cycles - 1],
+    );
+}
+
+/// A child: calls on orders from the parent until its stdin closes.
+fn instance() {
+    let var = |name: &str| std::env::var(name).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let store = runtime.block_on(pg_store(&var("VP_PG")));
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let url = format!("{}/pcs/api/v1/card-tiers", var("VP_BASE_URL"));
+    let app_id = var("VP_APP_ID");
+    println!("up");
+    let mut lines = std::io::stdin().lines();
+    let mut order = || lines.next().map(|l| l.unwrap());
+    while let Some(prepare) = order() {
+        let mode =
+            prepare.strip_prefix("prepare ").unwrap_or_else(|| panic!("unexpected order {prepare:?}")).to_string();
+        // A new client each round, as a replica that just started (on the process's connection pool, as the
+        // baseline's: the subject is the token, not TCP connects).
+        let client = client(&var, store.clone(), raw.clone());
+        let bearer = runtime.block_on(async {
+            let record = store.load(TOKEN_KEY).await.unwrap();
+            let token: serde_json::Value = serde_json::from_slice(record.payload.unwrap().expose_secret()).unwrap();
+            format!("Bearer {}", token["accessToken"].as_str().unwrap())
+        });
+        println!("ready");
+        assert_eq!(order().as_deref(), Some("go"));
+        let ok = runtime.block_on(async {
+            let tasks: Vec<_> = (0..CALLS)
+                .map(|_| {
+                    let (client, raw, url, bearer, app_id) =
+                        (client.clone(), raw.clone(), url.clone(), bearer.clone(), app_id.clone());
+                    let raw_mode = mode == "Raw";
+                    tokio::spawn(async move {
+                        if raw_mode {
+                            let request = raw
+                                .get(url)
+                                .header("authorization", bearer)
+                                .header("x-device-os", "SAAS")
+                                .header("x-device-id", app_id)
+                                .header("x-enable-encryption", "false");
+                            let bytes = request.send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
+                            serde_json::from_slice::<vaultspay::api::types::ListCardTiersResponse>(&bytes)
+                                .ok()
+                                .map(drop)
+                        } else {
+                            client.api().list_card_tiers().call().await.ok().map(drop)
+                        }
+                    })
+                })
+                .collect();
+            let mut ok = 0u64;
+            for task in tasks {
+                ok += u64::from(task.await.unwrap().is_some());
+            }
+            ok
+        });
+        println!("done {ok} {} {}", client.token_requests(), client.token_adoptions());
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = bench
+}
+
+fn main() {
+    if std::env::var_os(ROLE).is_some() {
+        return instance();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
