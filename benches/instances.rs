@@ -18,14 +18,14 @@
 //!
 //! `cargo bench --bench instances -- --warm-up-time 1 --measurement-time 5`
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use baanx::auth::{LoginOutcome, Session, TokenSet, TokenStore};
 use baanx::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, Version};
 use baanx::{Call, Client, Environment, Region};
 use baanx_sandbox::Sandbox;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use pg_harness::instances::Worker;
+use pg_harness::instances::{Fleet, paired, serve};
 use secrecy::ExposeSecret as _;
 
 const ROLE: &str = "BAANX_BENCH_ROLE";
@@ -45,11 +45,21 @@ enum Mode {
 }
 
 impl Mode {
+    /// The order's word.
     fn name(self) -> &'static str {
         match self {
             Mode::Raw => "raw",
             Mode::Fresh => "fresh",
             Mode::Expired => "expired",
+        }
+    }
+
+    /// The criterion function's name.
+    fn bench_name(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw_reqwest",
+            Mode::Fresh => "fresh_token",
+            Mode::Expired => "expired_token",
         }
     }
 }
@@ -74,24 +84,16 @@ fn client_for(base_url: &str, client_key: &str, secret_key: &str) -> Client {
 }
 
 /// The 4 instances, the store they share and the sandbox they call.
-struct Fleet {
-    instances: Vec<Worker>,
+struct Bench {
+    fleet: Fleet,
     store: TokenStore,
     sandbox: Sandbox,
     runtime: tokio::runtime::Runtime,
 }
 
-/// What the processes of one round report, summed.
-#[derive(Debug, Default)]
-struct Tally {
-    ok: u64,
-    refreshed: u64,
-    adopted: u64,
-}
-
-impl Fleet {
+impl Bench {
     /// Starts PostgreSQL, the sandbox and the instances, and signs the user in (its tokens saved to the store).
-    fn start() -> Option<Fleet> {
+    fn start() -> Option<Bench> {
         let server = match pg_harness::PgServer::shared() {
             Ok(server) => server,
             Err(e) => {
@@ -124,43 +126,18 @@ impl Fleet {
             ("BAANX_SECRET_KEY", sandbox.secret_key().to_string()),
             ("BAANX_PG", conninfo),
         ];
-        let mut instances: Vec<Worker> = (0..PROCESSES).map(|_| Worker::spawn(env.clone())).collect();
-        for instance in &mut instances {
-            assert_eq!(instance.answer(), "up");
-        }
-        Some(Fleet { instances, store, sandbox, runtime })
+        Some(Bench { fleet: Fleet::start(PROCESSES, &env), store, sandbox, runtime })
     }
 
-    /// One round: every process calls `CALLS` times at once. Returns the time from "go" to the last "done".
+    /// One round, checked: every process calls `CALLS` times at once. Returns the time from "go" to the last
+    /// "done".
     fn round(&mut self, mode: Mode) -> Duration {
         if mode == Mode::Expired {
             self.runtime.block_on(expire(&self.store));
         }
         self.sandbox.clear_requests();
-        for instance in &mut self.instances {
-            instance.send(&format!("prepare {}", mode.name()));
-        }
-        for instance in &mut self.instances {
-            assert_eq!(instance.answer(), "ready");
-        }
-        let started = Instant::now();
-        for instance in &mut self.instances {
-            instance.send("go");
-        }
-        let mut tally = Tally::default();
-        for instance in &mut self.instances {
-            let answer = instance.answer();
-            let figures: Vec<u64> = answer
-                .strip_prefix("done ")
-                .unwrap_or_else(|| panic!("unexpected answer {answer:?}"))
-                .split(' ')
-                .map(|n| n.parse().unwrap())
-                .collect();
-            tally.ok += figures[0];
-            tally.refreshed += figures[1];
-            tally.adopted += figures[2];
-        }
-        let took = started.elapsed();
+        let round = self.fleet.round(mode.name());
+        let [ok, refreshed, adopted] = round.figures[..] else { panic!("{:?}", round.figures) };
         let refreshes = self
             .sandbox
             .requests()
@@ -172,12 +149,12 @@ impl Fleet {
             })
             .count();
         let expected = u64::from(mode == Mode::Expired);
-        assert_eq!(tally.ok, (PROCESSES * CALLS) as u64, "{mode:?}: every call succeeds ({tally:?})");
-        assert_eq!((refreshes as u64, tally.refreshed), (expected, expected), "{mode:?}: refreshes ({tally:?})");
+        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{mode:?}: every call succeeds");
+        assert_eq!((refreshes as u64, refreshed), (expected, expected), "{mode:?}: refreshes");
         if mode == Mode::Expired {
-            assert_eq!(tally.adopted, (PROCESSES - 1) as u64, "the other processes adopt the rotation");
+            assert_eq!(adopted, (PROCESSES - 1) as u64, "the other processes adopt the rotation");
         }
-        took
+        round.took
     }
 }
 
@@ -191,42 +168,29 @@ async fn expire(store: &TokenStore) {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(mut fleet) = Fleet::start() else { return };
+    let Some(mut bench) = Bench::start() else { return };
     let mut group = c.benchmark_group("four_processes");
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .throughput(Throughput::Elements((PROCESSES * CALLS) as u64));
-    for (name, mode) in [("raw_reqwest", Mode::Raw), ("fresh_token", Mode::Fresh), ("expired_token", Mode::Expired)] {
-        group.bench_function(name, |b| b.iter_custom(|rounds| (0..rounds).map(|_| fleet.round(mode)).sum()));
+    for mode in [Mode::Raw, Mode::Fresh, Mode::Expired] {
+        group.bench_function(mode.bench_name(), |b| {
+            b.iter_custom(|rounds| (0..rounds).map(|_| bench.round(mode)).sum())
+        });
     }
     group.finish();
 
-    // Paired: the three kinds of round in turn, ratios of each cycle's times against raw.
-    let cycles = 31;
-    let (mut fresh, mut expired, mut raw_rates) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..cycles {
-        let raw = fleet.round(Mode::Raw).as_secs_f64();
-        fresh.push(fleet.round(Mode::Fresh).as_secs_f64() / raw);
-        expired.push(fleet.round(Mode::Expired).as_secs_f64() / raw);
-        raw_rates.push((PROCESSES * CALLS) as f64 / raw);
-    }
-    for v in [&mut fresh, &mut expired, &mut raw_rates] {
-        v.sort_by(f64::total_cmp);
-    }
-    let mid = cycles / 2;
+    let paired = paired(31, &[Mode::Raw, Mode::Fresh, Mode::Expired], |mode| bench.round(mode));
+    let [(fresh, fresh_min, fresh_max), (expired, expired_min, expired_max)] = paired.ratios[..] else {
+        unreachable!()
+    };
+    let raw_rate = (PROCESSES * CALLS) as f64 / paired.baseline.as_secs_f64();
     println!(
-        "paired, {cycles} cycles of 4 x {CALLS} calls: raw {:.0} calls/s (median); time against raw: fresh token \
-         {:.3}x (min {:.3}, max {:.3}), expired token {:.3}x (min {:.3}, max {:.3}); calls/s: fresh {:.0}, expired {:.0}",
-        raw_rates[mid],
-        fresh[mid],
-        fresh[0],
-        fresh[cycles - 1],
-        expired[mid],
-        expired[0],
-        expired[cycles - 1],
-        raw_rates[mid] / fresh[mid],
-        raw_rates[mid] / expired[mid],
+        "paired, {} cycles of {PROCESSES} x {CALLS} calls: raw {raw_rate:.0} calls/s (median); time against raw: \
+         fresh token {fresh:.3}x (min {fresh_min:.3}, max {fresh_max:.3}), expired token {expired:.3}x \
+         (min {expired_min:.3}, max {expired_max:.3})",
+        paired.cycles
     );
 }
 
@@ -239,45 +203,28 @@ fn instance() {
     let store = runtime.block_on(pg_store(&var("BAANX_PG")));
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = format!("{base}/v1/wallet/credit");
-    println!("up");
-    let mut lines = std::io::stdin().lines();
-    let mut order = || lines.next().map(|l| l.unwrap());
-    while let Some(prepare) = order() {
-        let mode = prepare.strip_prefix("prepare ").unwrap_or_else(|| panic!("unexpected order {prepare:?}"));
+    serve(|mode| {
         // A new session each round, loaded from the store: its cached token is whatever the parent left there.
         let user = client.with_session(Session::with_store(TokenStore::new(store.clone(), USER_KEY)));
-        let bearer = runtime.block_on(async {
-            let loaded = user.session().load().await.unwrap().expect("a stored session");
-            format!("Bearer {}", loaded.access_token().expose_secret())
-        });
-        println!("ready");
-        assert_eq!(order().as_deref(), Some("go"));
-        let ok = runtime.block_on(async {
-            let tasks: Vec<_> = (0..CALLS)
-                .map(|_| {
-                    let (user, raw, url, bearer, client_key) =
-                        (user.clone(), raw.clone(), url.clone(), bearer.clone(), client_key.clone());
-                    let raw_mode = mode == "raw";
-                    tokio::spawn(async move {
-                        if raw_mode {
-                            let response =
-                                raw.get(url).header("x-client-key", client_key).header("authorization", bearer);
-                            let bytes = response.send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
-                            serde_json::from_slice::<baanx::api::types::WalletCreditBalance>(&bytes).ok().map(drop)
-                        } else {
-                            user.api().get_credit_wallet().call().await.ok().map(drop)
-                        }
-                    })
-                })
-                .collect();
-            let mut ok = 0u64;
-            for task in tasks {
-                ok += u64::from(task.await.unwrap().is_some());
-            }
-            ok
-        });
-        println!("done {ok} {} {}", user.session().refresh_count(), user.session().adopted_count());
-    }
+        let loaded = runtime.block_on(user.session().load()).unwrap().expect("a stored session");
+        let bearer = format!("Bearer {}", loaded.access_token().expose_secret());
+        let raw_mode = mode == Mode::Raw.name();
+        let (runtime, raw, url, client_key) = (&runtime, &raw, &url, &client_key);
+        move || {
+            let call = || async {
+                if raw_mode {
+                    let request = raw.get(url).header("x-client-key", client_key).header("authorization", &bearer);
+                    let bytes = request.send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
+                    serde_json::from_slice::<baanx::api::types::WalletCreditBalance>(&bytes).ok().map(drop)
+                } else {
+                    user.api().get_credit_wallet().call().await.ok().map(drop)
+                }
+            };
+            let answers = runtime.block_on(futures_util::future::join_all((0..CALLS).map(|_| call())));
+            let ok = answers.iter().filter(|a| a.is_some()).count() as u64;
+            vec![ok, user.session().refresh_count(), user.session().adopted_count()]
+        }
+    });
 }
 
 criterion_group! {

@@ -4,7 +4,8 @@
 //!   its role from the environment) and reporting on stdout in lines marked `@@` ([`finish`], [`marked`],
 //!   [`figures`]).
 //! - Benches: [`Worker`], the bench binary re-executed once and kept up across rounds (so that process start is
-//!   not measured), taking orders on stdin and answering on stdout, a line each.
+//!   not measured), taking orders on stdin and answering on stdout, a line each; a [`Fleet`] of them run in
+//!   timed rounds (the workers' side: [`serve`]); [`paired`] compares kinds of round.
 //!
 //! ```no_run
 //! use pg_harness::instances;
@@ -21,6 +22,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Starts this test binary's `#[ignore]`d test `entry` (alone, output not captured) in a child process with
 /// `env` added to this process's environment; its stdout and stderr are piped.
@@ -182,4 +184,135 @@ impl Drop for Worker {
         drop(self.orders.take());
         let _ = self.child.wait();
     }
+}
+
+/// [`Worker`]s driven in rounds: every worker prepares, then all start at once on "go"; the round's time runs
+/// from "go" to the last "done". The worker's side is [`serve`].
+#[derive(Debug)]
+pub struct Fleet {
+    workers: Vec<Worker>,
+}
+
+/// What a [`Fleet::round`] measured.
+#[derive(Debug, Clone)]
+pub struct Round {
+    /// From "go" to the last worker's "done".
+    pub took: Duration,
+    /// The figures of the workers' "done" answers, summed position by position.
+    pub figures: Vec<u64>,
+}
+
+impl Fleet {
+    /// Starts `count` workers with `env` and waits until each is up.
+    ///
+    /// # Panics
+    ///
+    /// When a worker cannot be started or ends before it is up.
+    pub fn start(count: usize, env: &[(&str, String)]) -> Fleet {
+        let mut workers: Vec<Worker> = (0..count).map(|_| Worker::spawn(env.iter().cloned())).collect();
+        for worker in &mut workers {
+            assert_eq!(worker.answer(), "up", "a worker's first answer");
+        }
+        Fleet { workers }
+    }
+
+    /// One round: `prepare <order>` to every worker; once each answered "ready", "go" to each; then every
+    /// worker's "done <figures…>".
+    ///
+    /// # Panics
+    ///
+    /// When a worker ends or answers out of turn.
+    pub fn round(&mut self, order: &str) -> Round {
+        for worker in &mut self.workers {
+            worker.send(&format!("prepare {order}"));
+        }
+        for worker in &mut self.workers {
+            assert_eq!(worker.answer(), "ready");
+        }
+        let started = Instant::now();
+        for worker in &mut self.workers {
+            worker.send("go");
+        }
+        let answers: Vec<String> = self.workers.iter_mut().map(Worker::answer).collect();
+        let took = started.elapsed();
+        let mut figures: Vec<u64> = Vec::new();
+        for answer in answers {
+            let done = answer.strip_prefix("done").unwrap_or_else(|| panic!("not a done answer: {answer:?}"));
+            for (i, figure) in done.split_whitespace().enumerate() {
+                let figure: u64 = figure.parse().unwrap_or_else(|_| panic!("not a count: {answer:?}"));
+                match figures.get_mut(i) {
+                    Some(sum) => *sum += figure,
+                    None => figures.push(figure),
+                }
+            }
+        }
+        Round { took, figures }
+    }
+}
+
+/// The worker's side of a [`Fleet`]: answers "up", then for each `prepare <order>` calls `prepare(order)`,
+/// answers "ready", waits for "go", runs the round `prepare` returned and answers "done" with its figures.
+/// Returns when stdin closes.
+///
+/// # Panics
+///
+/// On an order out of turn, or when stdin or stdout fail.
+pub fn serve<R: FnOnce() -> Vec<u64>>(mut prepare: impl FnMut(&str) -> R) {
+    println!("up");
+    let mut lines = std::io::stdin().lines().map(|line| line.expect("an order from the parent"));
+    while let Some(order) = lines.next() {
+        let order = order.strip_prefix("prepare ").unwrap_or_else(|| panic!("not a prepare order: {order:?}"));
+        let round = prepare(order);
+        println!("ready");
+        assert_eq!(lines.next().as_deref(), Some("go"), "the go order");
+        let figures: Vec<String> = round().iter().map(u64::to_string).collect();
+        println!("done {}", figures.join(" "));
+    }
+}
+
+/// The paired comparison of kinds of round: [`paired`]'s result.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// The cycles run.
+    pub cycles: usize,
+    /// The baseline's (the first kind's) median time.
+    pub baseline: Duration,
+    /// For every other kind, in order: its time over the baseline's in the same cycle, as (median, min, max).
+    pub ratios: Vec<(f64, f64, f64)>,
+}
+
+/// Runs `cycles` cycles of every kind in turn (so that the machine's drift hits all alike) and compares each
+/// kind after the first with the first, cycle by cycle.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let paired = pg_harness::instances::paired(5, &[1u32, 2, 3], |k| Duration::from_millis(10 * u64::from(k)));
+/// assert_eq!(paired.baseline, Duration::from_millis(10));
+/// assert_eq!(paired.ratios, [(2.0, 2.0, 2.0), (3.0, 3.0, 3.0)]);
+/// ```
+///
+/// # Panics
+///
+/// When `cycles` or `kinds` is empty.
+pub fn paired<K: Copy>(cycles: usize, kinds: &[K], mut run: impl FnMut(K) -> Duration) -> Paired {
+    assert!(cycles > 0 && !kinds.is_empty(), "at least one cycle of at least one kind");
+    let mut baselines = Vec::with_capacity(cycles);
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::with_capacity(cycles); kinds.len() - 1];
+    for _ in 0..cycles {
+        let baseline = run(kinds[0]);
+        for (i, kind) in kinds[1..].iter().enumerate() {
+            ratios[i].push(run(*kind).as_secs_f64() / baseline.as_secs_f64());
+        }
+        baselines.push(baseline);
+    }
+    baselines.sort();
+    let ratios = ratios
+        .into_iter()
+        .map(|mut r| {
+            r.sort_by(f64::total_cmp);
+            (r[r.len() / 2], r[0], r[r.len() - 1])
+        })
+        .collect();
+    Paired { cycles, baseline: baselines[cycles / 2], ratios }
 }

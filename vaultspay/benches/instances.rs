@@ -18,10 +18,10 @@
 //!
 //! `cargo bench -p vaultspay --bench instances -- --warm-up-time 1 --measurement-time 5`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use pg_harness::instances::Worker;
+use pg_harness::instances::{Fleet, paired, serve};
 use secrecy::ExposeSecret as _;
 use vaultspay::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, SessionStore};
 use vaultspay::{Call, Client, Environment};
@@ -66,17 +66,37 @@ enum Mode {
     Expired,
 }
 
+impl Mode {
+    /// The order's word.
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::Fresh => "fresh",
+            Mode::Expired => "expired",
+        }
+    }
+
+    /// The criterion function's name.
+    fn bench_name(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw_reqwest",
+            Mode::Fresh => "fresh_token",
+            Mode::Expired => "expired_token",
+        }
+    }
+}
+
 /// The 4 instances, the store they share and the sandbox they call.
-struct Fleet {
-    instances: Vec<Worker>,
+struct Bench {
+    fleet: Fleet,
     store: PostgresStore,
     sandbox: Sandbox,
     runtime: tokio::runtime::Runtime,
 }
 
-impl Fleet {
+impl Bench {
     /// Starts PostgreSQL, the sandbox and the instances, and logs in once (the token saved to the store).
-    fn start() -> Option<Fleet> {
+    fn start() -> Option<Bench> {
         let server = match pg_harness::PgServer::shared() {
             Ok(server) => server,
             Err(e) => {
@@ -105,43 +125,18 @@ impl Fleet {
             client(&var, store.clone(), http).login().await.unwrap(); // saved to the store
             store
         });
-        let mut instances: Vec<Worker> = (0..PROCESSES).map(|_| Worker::spawn(env.clone())).collect();
-        for instance in &mut instances {
-            assert_eq!(instance.answer(), "up");
-        }
-        Some(Fleet { instances, store, sandbox, runtime })
+        Some(Bench { fleet: Fleet::start(PROCESSES, &env), store, sandbox, runtime })
     }
 
-    /// One round: every process calls `CALLS` times at once. Returns the time from "go" to the last "done".
+    /// One round, checked: every process calls `CALLS` times at once. Returns the time from "go" to the last
+    /// "done".
     fn round(&mut self, mode: Mode) -> Duration {
         if mode == Mode::Expired {
             self.runtime.block_on(make_due(&self.store));
         }
         self.sandbox.clear_requests();
-        for instance in &mut self.instances {
-            instance.send(&format!("prepare {mode:?}"));
-        }
-        for instance in &mut self.instances {
-            assert_eq!(instance.answer(), "ready");
-        }
-        let started = Instant::now();
-        for instance in &mut self.instances {
-            instance.send("go");
-        }
-        let (mut ok, mut token_requests, mut adoptions) = (0, 0, 0);
-        for instance in &mut self.instances {
-            let answer = instance.answer();
-            let figures: Vec<u64> = answer
-                .strip_prefix("done ")
-                .unwrap_or_else(|| panic!("unexpected answer {answer:?}"))
-                .split(' ')
-                .map(|n| n.parse().unwrap())
-                .collect();
-            ok += figures[0];
-            token_requests += figures[1];
-            adoptions += figures[2];
-        }
-        let took = started.elapsed();
+        let round = self.fleet.round(mode.name());
+        let [ok, token_requests, adoptions] = round.figures[..] else { panic!("{:?}", round.figures) };
         let requests = self.sandbox.requests();
         let count = |path: &str| requests.iter().filter(|r| r.path == path).count() as u64;
         let expected = u64::from(mode == Mode::Expired);
@@ -150,7 +145,7 @@ impl Fleet {
         if mode == Mode::Expired {
             assert_eq!(adoptions, (PROCESSES - 1) as u64, "the other processes adopt the renewal");
         }
-        took
+        round.took
     }
 }
 
@@ -163,39 +158,29 @@ async fn make_due(store: &PostgresStore) {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(mut fleet) = Fleet::start() else { return };
+    let Some(mut bench) = Bench::start() else { return };
     let mut group = c.benchmark_group("four_processes");
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .throughput(Throughput::Elements((PROCESSES * CALLS) as u64));
-    for (name, mode) in [("raw_reqwest", Mode::Raw), ("fresh_token", Mode::Fresh), ("expired_token", Mode::Expired)] {
-        group.bench_function(name, |b| b.iter_custom(|rounds| (0..rounds).map(|_| fleet.round(mode)).sum()));
+    for mode in [Mode::Raw, Mode::Fresh, Mode::Expired] {
+        group.bench_function(mode.bench_name(), |b| {
+            b.iter_custom(|rounds| (0..rounds).map(|_| bench.round(mode)).sum())
+        });
     }
     group.finish();
 
-    let cycles = 31;
-    let (mut fresh, mut expired, mut raw_rates) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..cycles {
-        let raw = fleet.round(Mode::Raw).as_secs_f64();
-        fresh.push(fleet.round(Mode::Fresh).as_secs_f64() / raw);
-        expired.push(fleet.round(Mode::Expired).as_secs_f64() / raw);
-        raw_rates.push((PROCESSES * CALLS) as f64 / raw);
-    }
-    for v in [&mut fresh, &mut expired, &mut raw_rates] {
-        v.sort_by(f64::total_cmp);
-    }
-    let mid = cycles / 2;
+    let paired = paired(31, &[Mode::Raw, Mode::Fresh, Mode::Expired], |mode| bench.round(mode));
+    let [(fresh, fresh_min, fresh_max), (expired, expired_min, expired_max)] = paired.ratios[..] else {
+        unreachable!()
+    };
+    let raw_rate = (PROCESSES * CALLS) as f64 / paired.baseline.as_secs_f64();
     println!(
-        "paired, {cycles} cycles of 4 x {CALLS} calls: raw {:.0} calls/s (median); time against raw: fresh token \
-         {:.3}x (min {:.3}, max {:.3}), expired token {:.3}x (min {:.3}, max {:.3})",
-        raw_rates[mid],
-        fresh[mid],
-        fresh[0],
-        fresh[cycles - 1],
-        expired[mid],
-        expired[0],
-        expired[cycles - 1],
+        "paired, {} cycles of {PROCESSES} x {CALLS} calls: raw {raw_rate:.0} calls/s (median); time against raw: \
+         fresh token {fresh:.3}x (min {fresh_min:.3}, max {fresh_max:.3}), expired token {expired:.3}x \
+         (min {expired_min:.3}, max {expired_max:.3})",
+        paired.cycles
     );
 }
 
@@ -207,54 +192,35 @@ fn instance() {
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = format!("{}/pcs/api/v1/card-tiers", var("VP_BASE_URL"));
     let app_id = var("VP_APP_ID");
-    println!("up");
-    let mut lines = std::io::stdin().lines();
-    let mut order = || lines.next().map(|l| l.unwrap());
-    while let Some(prepare) = order() {
-        let mode =
-            prepare.strip_prefix("prepare ").unwrap_or_else(|| panic!("unexpected order {prepare:?}")).to_string();
+    serve(|mode| {
         // A new client each round, as a replica that just started (on the process's connection pool, as the
         // baseline's: the subject is the token, not TCP connects).
         let client = client(&var, store.clone(), raw.clone());
-        let bearer = runtime.block_on(async {
-            let record = store.load(TOKEN_KEY).await.unwrap();
-            let token: serde_json::Value = serde_json::from_slice(record.payload.unwrap().expose_secret()).unwrap();
-            format!("Bearer {}", token["accessToken"].as_str().unwrap())
-        });
-        println!("ready");
-        assert_eq!(order().as_deref(), Some("go"));
-        let ok = runtime.block_on(async {
-            let tasks: Vec<_> = (0..CALLS)
-                .map(|_| {
-                    let (client, raw, url, bearer, app_id) =
-                        (client.clone(), raw.clone(), url.clone(), bearer.clone(), app_id.clone());
-                    let raw_mode = mode == "Raw";
-                    tokio::spawn(async move {
-                        if raw_mode {
-                            let request = raw
-                                .get(url)
-                                .header("authorization", bearer)
-                                .header("x-device-os", "SAAS")
-                                .header("x-device-id", app_id)
-                                .header("x-enable-encryption", "false");
-                            let bytes = request.send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
-                            serde_json::from_slice::<vaultspay::api::types::ListCardTiersResponse>(&bytes)
-                                .ok()
-                                .map(drop)
-                        } else {
-                            client.api().list_card_tiers().call().await.ok().map(drop)
-                        }
-                    })
-                })
-                .collect();
-            let mut ok = 0u64;
-            for task in tasks {
-                ok += u64::from(task.await.unwrap().is_some());
-            }
-            ok
-        });
-        println!("done {ok} {} {}", client.token_requests(), client.token_adoptions());
-    }
+        let record = runtime.block_on(store.load(TOKEN_KEY)).unwrap();
+        let token: serde_json::Value = serde_json::from_slice(record.payload.unwrap().expose_secret()).unwrap();
+        let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
+        let raw_mode = mode == Mode::Raw.name();
+        let (runtime, raw, url, app_id) = (&runtime, &raw, &url, &app_id);
+        move || {
+            let call = || async {
+                if raw_mode {
+                    let request = raw
+                        .get(url)
+                        .header("authorization", &bearer)
+                        .header("x-device-os", "SAAS")
+                        .header("x-device-id", app_id)
+                        .header("x-enable-encryption", "false");
+                    let bytes = request.send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
+                    serde_json::from_slice::<vaultspay::api::types::ListCardTiersResponse>(&bytes).ok().map(drop)
+                } else {
+                    client.api().list_card_tiers().call().await.ok().map(drop)
+                }
+            };
+            let answers = runtime.block_on(futures_util::future::join_all((0..CALLS).map(|_| call())));
+            let ok = answers.iter().filter(|a| a.is_some()).count() as u64;
+            vec![ok, client.token_requests(), client.token_adoptions()]
+        }
+    });
 }
 
 criterion_group! {
