@@ -24,8 +24,8 @@ use baanx::auth::{LoginOutcome, Session, TokenSet, TokenStore};
 use baanx::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, Version};
 use baanx::{Call, Client, Environment, Region};
 use baanx_sandbox::Sandbox;
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use pg_harness::instances::{Fleet, paired, serve};
+use criterion::{Criterion, criterion_group};
+use pg_harness::instances::{Fleet, Kind, bench_rounds, serve};
 use secrecy::ExposeSecret as _;
 
 const ROLE: &str = "BAANX_BENCH_ROLE";
@@ -35,34 +35,6 @@ const USER_KEY: &str = "bench-user";
 const TOKEN_PATH: &str = "/v1/auth/oauth/token";
 /// The at-rest key of this bench (never a real one).
 const KEY_HEX: &str = "00112233445566778899aabbccddeeff8f1e2d3c4b5a69788796a5b4c3d2e1f0";
-
-/// What a round does in every process.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Mode {
-    Raw,
-    Fresh,
-    Expired,
-}
-
-impl Mode {
-    /// The order's word.
-    fn name(self) -> &'static str {
-        match self {
-            Mode::Raw => "raw",
-            Mode::Fresh => "fresh",
-            Mode::Expired => "expired",
-        }
-    }
-
-    /// The criterion function's name.
-    fn bench_name(self) -> &'static str {
-        match self {
-            Mode::Raw => "raw_reqwest",
-            Mode::Fresh => "fresh_token",
-            Mode::Expired => "expired_token",
-        }
-    }
-}
 
 fn keyring() -> Keyring {
     Keyring::new("bench-1", EncryptionKey::from_hex(KEY_HEX).unwrap()).unwrap()
@@ -131,12 +103,12 @@ impl Bench {
 
     /// One round, checked: every process calls `CALLS` times at once. Returns the time from "go" to the last
     /// "done".
-    fn round(&mut self, mode: Mode) -> Duration {
-        if mode == Mode::Expired {
+    fn round(&mut self, kind: Kind) -> Duration {
+        if kind == Kind::Expired {
             self.runtime.block_on(expire(&self.store));
         }
         self.sandbox.clear_requests();
-        let round = self.fleet.round(mode.name());
+        let round = self.fleet.round(kind.word());
         let [ok, refreshed, adopted] = round.figures[..] else { panic!("{:?}", round.figures) };
         let refreshes = self
             .sandbox
@@ -148,10 +120,10 @@ impl Bench {
                     && r.json().is_some_and(|b| b["grant_type"] == "refresh_token")
             })
             .count();
-        let expected = u64::from(mode == Mode::Expired);
-        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{mode:?}: every call succeeds");
-        assert_eq!((refreshes as u64, refreshed), (expected, expected), "{mode:?}: refreshes");
-        if mode == Mode::Expired {
+        let expected = u64::from(kind == Kind::Expired);
+        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{kind:?}: every call succeeds");
+        assert_eq!((refreshes as u64, refreshed), (expected, expected), "{kind:?}: refreshes");
+        if kind == Kind::Expired {
             assert_eq!(adopted, (PROCESSES - 1) as u64, "the other processes adopt the rotation");
         }
         round.took
@@ -169,29 +141,7 @@ async fn expire(store: &TokenStore) {
 
 fn bench(c: &mut Criterion) {
     let Some(mut bench) = Bench::start() else { return };
-    let mut group = c.benchmark_group("four_processes");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .throughput(Throughput::Elements((PROCESSES * CALLS) as u64));
-    for mode in [Mode::Raw, Mode::Fresh, Mode::Expired] {
-        group.bench_function(mode.bench_name(), |b| {
-            b.iter_custom(|rounds| (0..rounds).map(|_| bench.round(mode)).sum())
-        });
-    }
-    group.finish();
-
-    let paired = paired(31, &[Mode::Raw, Mode::Fresh, Mode::Expired], |mode| bench.round(mode));
-    let [(fresh, fresh_min, fresh_max), (expired, expired_min, expired_max)] = paired.ratios[..] else {
-        unreachable!()
-    };
-    let raw_rate = (PROCESSES * CALLS) as f64 / paired.baseline.as_secs_f64();
-    println!(
-        "paired, {} cycles of {PROCESSES} x {CALLS} calls: raw {raw_rate:.0} calls/s (median); time against raw: \
-         fresh token {fresh:.3}x (min {fresh_min:.3}, max {fresh_max:.3}), expired token {expired:.3}x \
-         (min {expired_min:.3}, max {expired_max:.3})",
-        paired.cycles
-    );
+    bench_rounds(c, (PROCESSES * CALLS) as u64, |kind| bench.round(kind));
 }
 
 /// A child: acts for the user on orders from the parent until its stdin closes.
@@ -203,12 +153,12 @@ fn instance() {
     let store = runtime.block_on(pg_store(&var("BAANX_PG")));
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = format!("{base}/v1/wallet/credit");
-    serve(|mode| {
+    serve(|kind| {
         // A new session each round, loaded from the store: its cached token is whatever the parent left there.
         let user = client.with_session(Session::with_store(TokenStore::new(store.clone(), USER_KEY)));
         let loaded = runtime.block_on(user.session().load()).unwrap().expect("a stored session");
         let bearer = format!("Bearer {}", loaded.access_token().expose_secret());
-        let raw_mode = mode == Mode::Raw.name();
+        let raw_mode = Kind::from_word(kind) == Some(Kind::Raw);
         let (runtime, raw, url, client_key) = (&runtime, &raw, &url, &client_key);
         move || {
             let call = || async {

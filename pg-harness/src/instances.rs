@@ -5,7 +5,8 @@
 //!   [`figures`]).
 //! - Benches: [`Worker`], the bench binary re-executed once and kept up across rounds (so that process start is
 //!   not measured), taking orders on stdin and answering on stdout, a line each; a [`Fleet`] of them run in
-//!   timed rounds (the workers' side: [`serve`]); [`paired`] compares kinds of round.
+//!   timed rounds (the workers' side: [`serve`]); [`paired`] compares kinds of round; [`bench_rounds`] runs
+//!   the instances benches' three kinds ([`Kind`]) under criterion and paired.
 //!
 //! ```no_run
 //! use pg_harness::instances;
@@ -315,4 +316,75 @@ pub fn paired<K: Copy>(cycles: usize, kinds: &[K], mut run: impl FnMut(K) -> Dur
         })
         .collect();
     Paired { cycles, baseline: baselines[cycles / 2], ratios }
+}
+
+/// The kinds of round the instances benches compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The baseline: raw reqwest + serde_json, the stored access token as bearer.
+    Raw,
+    /// The SDK, the stored token fresh.
+    Fresh,
+    /// The SDK, the stored token expired as the round starts.
+    Expired,
+}
+
+impl Kind {
+    /// Every kind, the baseline first.
+    pub const ALL: [Kind; 3] = [Kind::Raw, Kind::Fresh, Kind::Expired];
+
+    /// The kind's word in a round's order.
+    ///
+    /// ```
+    /// use pg_harness::instances::Kind;
+    ///
+    /// assert!(Kind::ALL.iter().all(|k| Kind::from_word(k.word()) == Some(*k)));
+    /// ```
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Raw => "raw",
+            Kind::Fresh => "fresh",
+            Kind::Expired => "expired",
+        }
+    }
+
+    /// The kind a word names.
+    pub fn from_word(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.word() == word)
+    }
+
+    /// The criterion function's name.
+    pub fn bench_name(self) -> &'static str {
+        match self {
+            Kind::Raw => "raw_reqwest",
+            Kind::Fresh => "fresh_token",
+            Kind::Expired => "expired_token",
+        }
+    }
+}
+
+/// Runs an instances bench: the criterion group `four_processes` (flat sampling, 10 samples, a round's `calls`
+/// as its throughput, so that criterion reports calls/s) with one function per [`Kind`], then 31 paired cycles,
+/// whose median ratios against raw it prints. `round(kind)` runs one round and returns its time.
+pub fn bench_rounds(c: &mut criterion::Criterion, calls: u64, mut round: impl FnMut(Kind) -> Duration) {
+    let mut group = c.benchmark_group("four_processes");
+    group
+        .sampling_mode(criterion::SamplingMode::Flat)
+        .sample_size(10)
+        .throughput(criterion::Throughput::Elements(calls));
+    for kind in Kind::ALL {
+        group.bench_function(kind.bench_name(), |b| b.iter_custom(|rounds| (0..rounds).map(|_| round(kind)).sum()));
+    }
+    group.finish();
+    let paired = paired(31, &Kind::ALL, round);
+    let [(fresh, fresh_min, fresh_max), (expired, expired_min, expired_max)] = paired.ratios[..] else {
+        unreachable!("two kinds after the baseline")
+    };
+    let raw_rate = calls as f64 / paired.baseline.as_secs_f64();
+    println!(
+        "paired, {} cycles of {calls} calls: raw {raw_rate:.0} calls/s (median); time against raw: fresh token \
+         {fresh:.3}x (min {fresh_min:.3}, max {fresh_max:.3}), expired token {expired:.3}x (min {expired_min:.3}, \
+         max {expired_max:.3})",
+        paired.cycles
+    );
 }

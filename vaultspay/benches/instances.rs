@@ -20,8 +20,8 @@
 
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
-use pg_harness::instances::{Fleet, paired, serve};
+use criterion::{Criterion, criterion_group};
+use pg_harness::instances::{Fleet, Kind, bench_rounds, serve};
 use secrecy::ExposeSecret as _;
 use vaultspay::store::{EncryptionKey, Keyring, PostgresOptions, PostgresStore, SessionStore};
 use vaultspay::{Call, Client, Environment};
@@ -56,34 +56,6 @@ fn client(var: &dyn Fn(&str) -> String, store: PostgresStore, http: reqwest::Cli
         .token_store(store, TOKEN_KEY)
         .build()
         .unwrap()
-}
-
-/// What a round does in every process.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Mode {
-    Raw,
-    Fresh,
-    Expired,
-}
-
-impl Mode {
-    /// The order's word.
-    fn name(self) -> &'static str {
-        match self {
-            Mode::Raw => "raw",
-            Mode::Fresh => "fresh",
-            Mode::Expired => "expired",
-        }
-    }
-
-    /// The criterion function's name.
-    fn bench_name(self) -> &'static str {
-        match self {
-            Mode::Raw => "raw_reqwest",
-            Mode::Fresh => "fresh_token",
-            Mode::Expired => "expired_token",
-        }
-    }
 }
 
 /// The 4 instances, the store they share and the sandbox they call.
@@ -130,19 +102,19 @@ impl Bench {
 
     /// One round, checked: every process calls `CALLS` times at once. Returns the time from "go" to the last
     /// "done".
-    fn round(&mut self, mode: Mode) -> Duration {
-        if mode == Mode::Expired {
+    fn round(&mut self, kind: Kind) -> Duration {
+        if kind == Kind::Expired {
             self.runtime.block_on(make_due(&self.store));
         }
         self.sandbox.clear_requests();
-        let round = self.fleet.round(mode.name());
+        let round = self.fleet.round(kind.word());
         let [ok, token_requests, adoptions] = round.figures[..] else { panic!("{:?}", round.figures) };
         let requests = self.sandbox.requests();
         let count = |path: &str| requests.iter().filter(|r| r.path == path).count() as u64;
-        let expected = u64::from(mode == Mode::Expired);
-        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{mode:?}: every call succeeds");
-        assert_eq!((count(LOGIN_PATH), count(REFRESH_PATH), token_requests), (0, expected, expected), "{mode:?}");
-        if mode == Mode::Expired {
+        let expected = u64::from(kind == Kind::Expired);
+        assert_eq!(ok, (PROCESSES * CALLS) as u64, "{kind:?}: every call succeeds");
+        assert_eq!((count(LOGIN_PATH), count(REFRESH_PATH), token_requests), (0, expected, expected), "{kind:?}");
+        if kind == Kind::Expired {
             assert_eq!(adoptions, (PROCESSES - 1) as u64, "the other processes adopt the renewal");
         }
         round.took
@@ -159,29 +131,7 @@ async fn make_due(store: &PostgresStore) {
 
 fn bench(c: &mut Criterion) {
     let Some(mut bench) = Bench::start() else { return };
-    let mut group = c.benchmark_group("four_processes");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .throughput(Throughput::Elements((PROCESSES * CALLS) as u64));
-    for mode in [Mode::Raw, Mode::Fresh, Mode::Expired] {
-        group.bench_function(mode.bench_name(), |b| {
-            b.iter_custom(|rounds| (0..rounds).map(|_| bench.round(mode)).sum())
-        });
-    }
-    group.finish();
-
-    let paired = paired(31, &[Mode::Raw, Mode::Fresh, Mode::Expired], |mode| bench.round(mode));
-    let [(fresh, fresh_min, fresh_max), (expired, expired_min, expired_max)] = paired.ratios[..] else {
-        unreachable!()
-    };
-    let raw_rate = (PROCESSES * CALLS) as f64 / paired.baseline.as_secs_f64();
-    println!(
-        "paired, {} cycles of {PROCESSES} x {CALLS} calls: raw {raw_rate:.0} calls/s (median); time against raw: \
-         fresh token {fresh:.3}x (min {fresh_min:.3}, max {fresh_max:.3}), expired token {expired:.3}x \
-         (min {expired_min:.3}, max {expired_max:.3})",
-        paired.cycles
-    );
+    bench_rounds(c, (PROCESSES * CALLS) as u64, |kind| bench.round(kind));
 }
 
 /// A child: calls on orders from the parent until its stdin closes.
@@ -192,14 +142,14 @@ fn instance() {
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = format!("{}/pcs/api/v1/card-tiers", var("VP_BASE_URL"));
     let app_id = var("VP_APP_ID");
-    serve(|mode| {
+    serve(|kind| {
         // A new client each round, as a replica that just started (on the process's connection pool, as the
         // baseline's: the subject is the token, not TCP connects).
         let client = client(&var, store.clone(), raw.clone());
         let record = runtime.block_on(store.load(TOKEN_KEY)).unwrap();
         let token: serde_json::Value = serde_json::from_slice(record.payload.unwrap().expose_secret()).unwrap();
         let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
-        let raw_mode = mode == Mode::Raw.name();
+        let raw_mode = Kind::from_word(kind) == Some(Kind::Raw);
         let (runtime, raw, url, app_id) = (&runtime, &raw, &url, &app_id);
         move || {
             let call = || async {
