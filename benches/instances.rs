@@ -66,14 +66,7 @@ struct Bench {
 impl Bench {
     /// Starts PostgreSQL, the sandbox and the instances, and signs the user in (its tokens saved to the store).
     fn start() -> Option<Bench> {
-        let server = match pg_harness::PgServer::shared() {
-            Ok(server) => server,
-            Err(e) => {
-                eprintln!("no PostgreSQL ({e}): the instances bench is skipped");
-                return None;
-            }
-        };
-        let conninfo = server.conninfo(&server.create_database("bench_instances").unwrap());
+        let conninfo = pg_harness::bench_database("bench_instances")?;
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let (sandbox, store) = runtime.block_on(async {
             let sandbox = Sandbox::builder().access_token_ttl(Duration::from_secs(3600)).start().await.unwrap();

@@ -29,16 +29,9 @@ fn server(runtime: &tokio::runtime::Runtime) -> SocketAddr {
 }
 
 async fn postgres() -> Option<PostgresStore> {
-    let server = match pg_harness::PgServer::shared() {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("no PostgreSQL ({e}): the postgres figures are skipped");
-            return None;
-        }
-    };
-    let db = server.create_database("bench_sessions").ok()?;
+    let conninfo = pg_harness::bench_database("bench_sessions")?;
     let keyring = Keyring::new("bench", EncryptionKey::generate().ok()?).ok()?;
-    PostgresStore::connect(&server.conninfo(&db), keyring).await.ok()
+    PostgresStore::connect(&conninfo, keyring).await.ok()
 }
 
 /// A client acting for the session under `key` in `store`, with a fresh token saved there.

@@ -90,6 +90,20 @@ pub fn require_own() -> Option<PgServer> {
     }
 }
 
+/// For a bench: a new database (named `prefix` plus a unique suffix) on the [shared](PgServer::shared) server, as
+/// a connection string — or `None`, said on stderr, when there is no PostgreSQL here: a bench then skips its
+/// PostgreSQL figures, where a test would fail.
+pub fn bench_database(prefix: &str) -> Option<String> {
+    let made = PgServer::shared().and_then(|server| Ok(server.conninfo(&server.create_database(prefix)?)));
+    match made {
+        Ok(conninfo) => Some(conninfo),
+        Err(e) => {
+            eprintln!("no PostgreSQL ({e}): the bench's PostgreSQL figures are skipped");
+            None
+        }
+    }
+}
+
 /// A running (or stopped, see [`PgServer::stop`]) private PostgreSQL server.
 pub struct PgServer {
     bins: PathBuf,

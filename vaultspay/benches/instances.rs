@@ -69,14 +69,7 @@ struct Bench {
 impl Bench {
     /// Starts PostgreSQL, the sandbox and the instances, and logs in once (the token saved to the store).
     fn start() -> Option<Bench> {
-        let server = match pg_harness::PgServer::shared() {
-            Ok(server) => server,
-            Err(e) => {
-                eprintln!("no PostgreSQL ({e}): the instances bench is skipped");
-                return None;
-            }
-        };
-        let conninfo = server.conninfo(&server.create_database("vp_bench_instances").unwrap());
+        let conninfo = pg_harness::bench_database("vp_bench_instances")?;
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let sandbox = runtime
             .block_on(Sandbox::builder().fixed_key().access_token_ttl(Duration::from_secs(3600)).start())
