@@ -2,15 +2,16 @@
 //! private throwaway server from `pg-harness`), against the sandbox (`baanx-sandbox`, rotating refresh tokens, run
 //! by this process and shared by the children over TCP).
 //!
-//! The 4 instances are this bench binary re-executed as children (selected by `BAANX_BENCH_ROLE`). They live for
-//! the whole run and take orders on stdin, one line each. A round is 4 × 250 concurrent calls; only the calls are
-//! timed, from the parent's "go" to the last child's "done":
+//! The 4 instances are this bench binary re-executed as children (`pg_harness::instances::Fleet`, selected by
+//! `BAANX_BENCH_ROLE`). They live for the whole run and take orders on stdin, one line each. A round is 4 × 250
+//! concurrent calls; only the calls are timed, from the parent's "go" to the last child's "done":
 //! - `four_processes/raw_reqwest`: the baseline. Each process sends its calls with reqwest + serde_json by hand,
 //!   the stored access token as its bearer.
 //! - `four_processes/fresh_token`: the SDK, the stored access token fresh. No store query and no refresh.
 //! - `four_processes/expired_token`: the SDK, the stored access token expired when the round starts. One process
 //!   takes the lease and refreshes; the three others wait for the lease, reload and adopt the rotation; then every
-//!   call goes through. Each round is checked: exactly 1 refresh request in the sandbox's log, 1000 successes.
+//!   call goes through. Each round is checked: exactly 1 refresh request in the sandbox's log, 3 adoptions,
+//!   1000 successes.
 //!
 //! Criterion reports calls/s (its throughput is the round's 1000 calls). The bench then runs paired rounds (raw,
 //! fresh and expired in turn, so that the machine's drift hits all three alike) and prints the median ratios

@@ -3,7 +3,7 @@
 //! by the children over TCP). Bodies are plaintext (UAT's `x-enable-encryption: false`): the subject is the
 //! token; the encryption's own cost is `benches/encryption.rs`.
 //!
-//! The 4 instances are this bench binary re-executed as children (`pg_harness::instances::Worker`, selected by
+//! The 4 instances are this bench binary re-executed as children (`pg_harness::instances::Fleet`, selected by
 //! `VAULTSPAY_BENCH_ROLE`), up for the whole run. Each round every process builds a new client on the store (as a
 //! replica that just started: its first call loads the stored token; its connection pool is the process's, as the
 //! baseline's) and then sends 250 concurrent
