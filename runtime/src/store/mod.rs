@@ -40,15 +40,18 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cardsdk_runtime::store::{LeaseAttempt, MemoryStore, SessionStore, StoreError, Version};
+//! use cardsdk_runtime::store::{LeaseAttempt, LeaseWait, MemoryStore, SessionStore, StoreError, Version};
 //!
 //! /// Renews the session under `key` unless another instance already did; returns the tokens to use.
 //! async fn renew(store: &dyn SessionStore, key: &str, me: &str, seen: Version) -> Result<Vec<u8>, StoreError> {
+//!     let mut wait = LeaseWait::new(Duration::from_secs(60));
 //!     loop {
 //!         match store.try_lease(key, me, Duration::from_secs(30)).await? {
 //!             LeaseAttempt::Acquired(_lease) => break,
 //!             LeaseAttempt::Busy { remaining, .. } => {
-//!                 tokio::time::sleep(remaining.min(Duration::from_millis(50))).await;
+//!                 // A holder that keeps the lease for a minute: give up, it has the lease.
+//!                 let Some(pause) = wait.next_pause(remaining) else { return Err(StoreError::LeaseLost) };
+//!                 tokio::time::sleep(pause).await;
 //!                 let record = store.load(key).await?;
 //!                 if record.version > seen && let Some(tokens) = record.payload {
 //!                     return Ok(secrecy::ExposeSecret::expose_secret(&tokens).to_vec()); // rotated meanwhile
